@@ -1,0 +1,3 @@
+from emr_desktop.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,253 @@
+"""Command line: every command runs without a prompt when its inputs come from options and the
+environment (EMR_DATA_DIR, EMR_PASSWORD), so scripts and CI can drive the app."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from emr_desktop import __version__
+from emr_desktop.config import PASSWORD_ENV, Settings, default_data_dir
+from emr_desktop.domain.actor import Actor
+from emr_desktop.domain.errors import EmrError
+from emr_desktop.security.keystore import KeyStore
+
+log = logging.getLogger("emr_desktop")
+DEMO_PASSWORD = "demo-password"
+
+
+def _password(args: argparse.Namespace) -> str:
+    password = os.environ.get(PASSWORD_ENV)
+    if password:
+        return password
+    if sys.stdin.isatty():
+        return getpass.getpass(f"Password for {args.user}: ")
+    raise EmrError(f"No password for user {args.user!r}.",
+                   f"Set {PASSWORD_ENV} in the environment, or run the command in a terminal.")
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings(data_dir=Path(args.data_dir).expanduser() if args.data_dir else default_data_dir())
+
+
+def _open(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from emr_desktop.db.store import ChartStore
+
+    return ChartStore.open(_settings(args), KeyStore())
+
+
+def _login(args: argparse.Namespace, store) -> Actor:  # type: ignore[no-untyped-def]
+    from emr_desktop.services.users import UserService
+
+    return UserService(store.db).authenticate(args.user, _password(args))
+
+
+def _print_recovery(code: str) -> None:
+    print("\nRECOVERY KEY - shown only once. Print or write it down and keep it somewhere safe")
+    print("(e.g. the practice safe). Without it, a lost keyring means a lost chart on this PC.\n")
+    print(f"    {code}\n")
+
+
+# --- commands -------------------------------------------------------------------------------
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from emr_desktop.db.store import ChartStore
+    from emr_desktop.security.passwords import generate_password
+    from emr_desktop.services.setup import initialize_practice
+
+    settings = _settings(args)
+    password = os.environ.get(PASSWORD_ENV) or generate_password()
+    store, code = ChartStore.create(settings, KeyStore())
+    try:
+        initialize_practice(store.db, practice_name=args.practice_name,
+                            workstation_name=args.workstation_name, admin_password=password)
+    finally:
+        store.close()
+    print(f"Created an encrypted chart in {settings.data_dir}")
+    _print_recovery(code)
+    if os.environ.get(PASSWORD_ENV):
+        print(f"Log in as 'admin' with the password from {PASSWORD_ENV}.")
+    else:
+        print(f"Log in as 'admin' with password: {password}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from emr_desktop.db.store import ChartStore
+    from emr_desktop.demo import generate_demo_practice
+
+    settings = _settings(args)
+    password = os.environ.get(PASSWORD_ENV) or DEMO_PASSWORD
+    store, code = ChartStore.create(settings, KeyStore())
+    try:
+        summary = generate_demo_practice(store, patients=args.patients, seed=args.seed,
+                                         password=password, progress=_progress_printer())
+    finally:
+        store.close()
+    print(f"\nCreated a demo practice with {args.patients} synthetic patients in {settings.data_dir}")
+    print(summary.describe())
+    _print_recovery(code)
+    if os.environ.get(PASSWORD_ENV):
+        print(f"Staff accounts ({', '.join(summary.usernames)}) use the password from {PASSWORD_ENV}.")
+    else:
+        print(f"Staff accounts: {', '.join(summary.usernames)}; password for all: {password}")
+    return 0
+
+
+def _progress_printer() -> Callable[[int, int], None]:
+    last = [-1]
+
+    def report(done: int, total: int) -> None:
+        pct = 100 * done // max(total, 1)
+        if pct != last[0] and sys.stderr.isatty():
+            last[0] = pct
+            print(f"\r  {done}/{total} patients ({pct}%)", end="", file=sys.stderr, flush=True)
+
+    return report
+
+
+def cmd_recover(args: argparse.Namespace) -> int:
+    from emr_desktop.db.store import ChartStore
+    from emr_desktop.security.keystore import key_from_recovery_code
+
+    if sys.stdin.isatty():
+        code = getpass.getpass("Recovery key (dashes optional): ")
+    else:
+        code = sys.stdin.readline()
+    ChartStore.recover(_settings(args), KeyStore(), key_from_recovery_code(code))
+    print("The key is back in this computer's keyring; the chart opens again.")
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from emr_desktop.db.store import list_backups
+
+    if args.list:
+        for path in list_backups(_settings(args)):
+            print(path)
+        return 0
+    if not args.file:
+        raise EmrError("Name the backup file, e.g. `emr-desktop backup /media/usb/chart.db`.")
+    store = _open(args)
+    try:
+        _login(args, store)
+        dest = store.backup(Path(args.file))
+    finally:
+        store.close()
+    print(f"Backup written and verified: {dest}")
+    print("It is encrypted with this workstation's key; keep the recovery key to restore it elsewhere.")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from emr_desktop.db.store import ChartStore
+
+    kept = ChartStore.restore(_settings(args), KeyStore(), Path(args.file))
+    print(f"Restored the chart from {args.file}.")
+    if kept is not None:
+        print(f"The replaced chart file was kept as {kept}.")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    store = _open(args)
+    try:
+        problems = store.check()
+    finally:
+        store.close()
+    if problems:
+        for problem in problems:
+            print(problem)
+        print(f"{len(problems)} problem(s) found. Restore a backup (`emr-desktop backup --list`).")
+        return 1
+    print("ok: every page decrypts and verifies, structure and foreign keys are intact.")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from emr_desktop.services.export import export_json
+
+    store = _open(args)
+    try:
+        _login(args, store)
+        if args.out and args.out != "-":
+            out_path = Path(args.out)
+            with open(out_path, "w", encoding="utf-8", newline="\n") as fh:
+                export_json(store.db, fh)
+            os.chmod(out_path, 0o600)
+        else:
+            export_json(store.db, sys.stdout)
+    finally:
+        store.close()
+    return 0
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    from emr_desktop.app import run_gui
+
+    return run_gui(_settings(args))
+
+
+# --- parser ---------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="emr-desktop", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"emr-desktop {__version__}")
+    parser.add_argument("--data-dir", help="workstation profile folder (env EMR_DATA_DIR)")
+    parser.add_argument("--user", default="admin", help=f"act as this user (password from {PASSWORD_ENV})")
+    sub = parser.add_subparsers(dest="command")
+
+    sub.add_parser("gui", help="start the desktop app (the default)").set_defaults(func=cmd_gui)
+
+    p = sub.add_parser("init", help="set up this workstation with a new, empty practice chart")
+    p.add_argument("--practice-name", default="My Practice")
+    p.add_argument("--workstation-name", default=os.uname().nodename if hasattr(os, "uname") else "PC")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("demo", help="create a demo practice with synthetic patients")
+    p.add_argument("--patients", type=int, default=200)
+    p.add_argument("--seed", type=int, default=1)
+    p.set_defaults(func=cmd_demo)
+
+    sub.add_parser("recover", help="put the chart key back from the recovery key (read from stdin)"
+                   ).set_defaults(func=cmd_recover)
+
+    p = sub.add_parser("backup", help="write a verified, encrypted copy of the chart")
+    p.add_argument("file", nargs="?")
+    p.add_argument("--list", action="store_true", help="list this profile's backups, newest first")
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", help="replace the chart with a backup (the old file is kept)")
+    p.add_argument("file")
+    p.set_defaults(func=cmd_restore)
+
+    sub.add_parser("check", help="verify every page and the structure of the chart").set_defaults(func=cmd_check)
+
+    p = sub.add_parser("export", help="canonical dump of the synced chart tables")
+    p.add_argument("--format", choices=["json"], default="json")
+    p.add_argument("--out", help="file to write (default: standard output)")
+    p.set_defaults(func=cmd_export)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func = getattr(args, "func", cmd_gui)
+    try:
+        return int(func(args))
+    except EmrError as err:
+        print(f"error: {err.message}", file=sys.stderr)
+        if err.hint:
+            print(err.hint, file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,52 @@
+"""Settings and on-disk layout of one workstation profile. No Qt, no PHI."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "emr-desktop"
+KEYRING_SERVICE = "emr-desktop"
+DATA_DIR_ENV = "EMR_DATA_DIR"
+PASSWORD_ENV = "EMR_PASSWORD"
+
+
+def default_data_dir() -> Path:
+    env = os.environ.get(DATA_DIR_ENV)
+    if env:
+        return Path(env).expanduser()
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where one workstation profile keeps its files, and tunables that are not PHI."""
+
+    data_dir: Path = field(default_factory=default_data_dir)
+    #: SQLCipher page cache; DESIGN §5 measured 64 MB to keep reads near plain SQLite speed.
+    cache_mb: int = 64
+    #: Verify every page's HMAC when the chart is opened (detects flipped bytes and truncation).
+    verify_on_open: bool = True
+    #: How many automatic (pre-migration / rotating) backups to keep.
+    keep_backups: int = 10
+    idle_lock_minutes: int = 10
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "chart.db"
+
+    @property
+    def store_meta_path(self) -> Path:
+        """Plaintext, PHI-free facts about the store: its id and a key check value."""
+        return self.data_dir / "store.json"
+
+    @property
+    def backup_dir(self) -> Path:
+        return self.data_dir / "backups"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.data_dir / "logs"

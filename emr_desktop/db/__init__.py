@@ -1,0 +1,1 @@
+"""The encrypted workstation store: engine, units of work, migrations, backups."""

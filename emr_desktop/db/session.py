@@ -1,0 +1,64 @@
+"""Units of work. The only place that commits (DESIGN §7)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from emr_desktop.models.sync import SyncState
+from emr_desktop.sync import capture
+from emr_desktop.sync.hlc import HybridLogicalClock, Stamp
+
+
+class Database:
+    """Hands out sessions: one write unit of work per user action, or a read-only view."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._writer = sessionmaker(
+            bind=engine.execution_options(emr_begin="IMMEDIATE"), expire_on_commit=False
+        )
+        self._reader = sessionmaker(bind=engine, expire_on_commit=False)
+        capture.install(self._writer)
+        self._clock: HybridLogicalClock | None = None
+
+    @property
+    def clock(self) -> HybridLogicalClock:
+        if self._clock is None:
+            with self._reader() as s:
+                state = dict(s.execute(select(SyncState.key, SyncState.value)).tuples().all())
+            site = state.get(capture.SITE_STATE_KEY, "")
+            last = Stamp.decode(state[capture.HLC_STATE_KEY]) if capture.HLC_STATE_KEY in state else None
+            self._clock = HybridLogicalClock(site, last=last)
+        return self._clock
+
+    def reset_clock(self) -> None:
+        """Forget the cached clock (after the site code changes, e.g. at set-up)."""
+        self._clock = None
+
+    @contextmanager
+    def unit_of_work(self, actor_id: uuid.UUID | None = None) -> Iterator[Session]:
+        session = self._writer()
+        session.info["clock"] = self.clock
+        session.info["actor_id"] = actor_id
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        session = self._reader()
+        try:
+            yield session
+        finally:
+            session.rollback()
+            session.close()

@@ -1,0 +1,37 @@
+"""The practice and its workstations."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from emr_desktop.models.base import Base, SyncedMixin
+
+
+class Practice(SyncedMixin, Base):
+    __tablename__ = "practice"
+
+    name: Mapped[str] = mapped_column(String(200))
+    address_line1: Mapped[str] = mapped_column(String(200), default="")
+    address_line2: Mapped[str] = mapped_column(String(200), default="")
+    city: Mapped[str] = mapped_column(String(100), default="")
+    state: Mapped[str] = mapped_column(String(50), default="")
+    postal_code: Mapped[str] = mapped_column(String(20), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    fax: Mapped[str] = mapped_column(String(40), default="")
+    npi: Mapped[str] = mapped_column(String(10), default="")  # organisational (type 2) NPI
+    tax_id: Mapped[str] = mapped_column(String(20), default="")
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
+
+
+class Workstation(SyncedMixin, Base):
+    __tablename__ = "workstation"
+
+    practice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("practice.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    #: Short site id that stamps every change made here (HLC, origin_site).
+    site_code: Mapped[str] = mapped_column(String(40), unique=True)
+    enrolled_at: Mapped[datetime]

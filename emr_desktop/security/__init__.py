@@ -1,0 +1,1 @@
+"""Keys, users, permissions and audit."""

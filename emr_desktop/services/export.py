@@ -1,0 +1,68 @@
+"""Canonical JSON export of the synced chart tables: stable table, row and key order, so two
+replicas in the same state export byte-identical files.
+
+Secrets are not written out: password hashes and TOTP secrets appear as SHA-256 digests, and
+document bytes as their SHA-256 (the document row already carries it), which still compares
+replicas exactly.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import uuid
+from collections.abc import Iterator
+from datetime import date, datetime
+from typing import IO, Any
+
+from sqlalchemy import select
+
+from emr_desktop.db.migrate import head_revision
+from emr_desktop.db.session import Database
+from emr_desktop.models import SYNCED_MODELS
+
+FORMAT = "emr-desktop-export"
+VERSION = 1
+_DIGESTED = {("user_account", "password_hash"), ("user_account", "totp_secret"),
+             ("document_content", "data")}
+
+
+def _value(table: str, column: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if (table, column) in _DIGESTED:
+        raw = value if isinstance(value, bytes) else str(value).encode("utf-8")
+        return "sha256:" + hashlib.sha256(raw).hexdigest()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="microseconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    return value
+
+
+def iter_export_lines(db: Database) -> Iterator[str]:
+    models = sorted(SYNCED_MODELS, key=lambda m: m.__tablename__)
+    yield "{" + f'"format":"{FORMAT}","version":{VERSION},"schema":"{head_revision()}","tables":' + "{"
+    with db.read() as session:
+        for t_index, model in enumerate(models):
+            table = model.__table__
+            columns = sorted(table.columns.keys())
+            yield ("," if t_index else "") + json.dumps(table.name) + ":["
+            stmt = select(*(table.c[c] for c in columns)).order_by(table.c.id)
+            for r_index, row in enumerate(session.execute(stmt)):
+                record = {c: _value(table.name, c, v) for c, v in zip(columns, row, strict=True)}
+                yield ("," if r_index else "") + json.dumps(record, sort_keys=True, ensure_ascii=False,
+                                                            separators=(",", ":"))
+            yield "]"
+    yield "}}"
+
+
+def export_json(db: Database, out: IO[str]) -> None:
+    for line in iter_export_lines(db):
+        out.write(line)
+        out.write("\n")

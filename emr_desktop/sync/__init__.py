@@ -1,0 +1,1 @@
+"""Workstation side of sync: hybrid logical clock, change capture, push/pull (issue 4)."""

@@ -1,0 +1,46 @@
+"""Change capture: stamps every inserted or changed synced row inside the same flush.
+
+The sync issue extends this hook to write one outbox op per changed row in the same transaction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from emr_desktop.models.base import SyncedMixin
+from emr_desktop.models.sync import SyncState
+from emr_desktop.sync.hlc import HybridLogicalClock
+
+HLC_STATE_KEY = "hlc"
+SITE_STATE_KEY = "site_code"
+
+
+def _before_flush(session: Session, flush_context: Any, instances: Any) -> None:
+    clock: HybridLogicalClock | None = session.info.get("clock")
+    if clock is None:
+        return
+    actor = session.info.get("actor_id")
+    stamped = False
+    for obj in list(session.new):
+        if isinstance(obj, SyncedMixin):
+            obj.updated_hlc = clock.now().encode()
+            obj.updated_by = actor
+            if not obj.origin_site:
+                obj.origin_site = clock.site
+            stamped = True
+    for obj in list(session.dirty):
+        if isinstance(obj, SyncedMixin) and session.is_modified(obj, include_collections=False):
+            obj.updated_hlc = clock.now().encode()
+            obj.updated_by = actor
+            stamped = True
+    if stamped:
+        session.merge(SyncState(key=HLC_STATE_KEY, value=clock.last.encode()))
+
+
+def install(session_factory: Any) -> None:
+    """Attach the hook to a sessionmaker (idempotent)."""
+    if not event.contains(session_factory, "before_flush", _before_flush):
+        event.listen(session_factory, "before_flush", _before_flush)
