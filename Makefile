@@ -1,16 +1,18 @@
-# Two commands do all set-up on a fresh machine with Python 3.11:
+# Two commands do all set-up on a fresh Debian machine with Python 3.11:
 #   make run    - creates .venv, makes a demo practice in ./demo-data (first time), starts the app
 #   make test   - creates .venv and runs the whole test suite
 PYTHON ?= python3.11
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 DEMO_DIR ?= $(CURDIR)/demo-data
-DEMO_PATIENTS ?= 200
-export PYTHON_KEYRING_BACKEND ?=
+DEMO_PATIENTS ?= 500
+PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 .PHONY: run test venv bench clean
 
 $(BIN)/emr-desktop: pyproject.toml
+	PYTHON=$(PYTHON) bash scripts/system-deps.sh
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
@@ -24,7 +26,7 @@ run: venv
 	$(BIN)/emr-desktop --data-dir "$(DEMO_DIR)" gui
 
 test: venv
-	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 bench: venv
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)

@@ -14,16 +14,23 @@ from emr_desktop.sync import capture
 from emr_desktop.sync.hlc import HybridLogicalClock, Stamp
 
 
+class ChartSession(Session):
+    """Sessions over a chart; every flush is stamped by sync.capture."""
+
+
+capture.install(ChartSession)
+
+
 class Database:
     """Hands out sessions: one write unit of work per user action, or a read-only view."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._writer = sessionmaker(
-            bind=engine.execution_options(emr_begin="IMMEDIATE"), expire_on_commit=False
+            bind=engine.execution_options(emr_begin="IMMEDIATE"), class_=ChartSession,
+            expire_on_commit=False,
         )
-        self._reader = sessionmaker(bind=engine, expire_on_commit=False)
-        capture.install(self._writer)
+        self._reader = sessionmaker(bind=engine, class_=ChartSession, expire_on_commit=False)
         self._clock: HybridLogicalClock | None = None
 
     @property

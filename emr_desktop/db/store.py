@@ -207,12 +207,23 @@ class ChartStore:
             return
         if current is not None and current not in migrate.known_revisions():
             raise DatabaseTooNew(self.settings.db_path, current)
+        if current is None and self._has_tables():
+            raise StoreError(
+                f"The file {self.settings.db_path} opens with this key but is not an emr-desktop "
+                "chart (it has tables but no schema version). It was not changed.",
+                "Restore a backup with `emr-desktop restore FILE`.",
+            )
         if not upgrade:
             raise StoreError(f"The chart file needs an upgrade from schema {current} to {head}.")
         if current is not None:
             self.backup(reason=f"before-upgrade-{current}")
         log.info("upgrading chart schema from %s to %s", current, head)
         migrate.upgrade(self.engine)
+
+    def _has_tables(self) -> bool:
+        with self.engine.connect() as conn:
+            return conn.exec_driver_sql("SELECT count(*) FROM sqlite_master WHERE type='table'"
+                                        ).scalar_one() > 0
 
     def close(self) -> None:
         self.engine.dispose()

@@ -70,7 +70,6 @@ class UserDTO(RecordDTO):
     npi: str = ""
     dea_number: str = ""
     must_change_password: bool = False
-    last_login_at: datetime | None = None
     roles: tuple[str, ...] = ()
 
     @classmethod

@@ -2,7 +2,7 @@
 
 from emr_desktop.models.base import Base, LocalMixin, SyncedMixin, new_id
 from emr_desktop.models.practice import Practice, Workstation
-from emr_desktop.models.users import RoleAssignment, UserAccount
+from emr_desktop.models.users import LoginState, RoleAssignment, UserAccount
 from emr_desktop.models.patients import InsuranceCoverage, Patient
 from emr_desktop.models.scheduling import Appointment
 from emr_desktop.models.encounters import ClinicalNote, Encounter
@@ -38,7 +38,7 @@ def _is_local(table_name: str) -> bool:
 __all__ = [
     "Allergy", "Appointment", "AuditEvent", "Base", "ClinicalNote", "Document", "DocumentContent",
     "Encounter", "FamilyHistory", "Immunization", "ImagingReport", "InsuranceCoverage", "LabOrder",
-    "LabResult", "LocalMixin", "Medication", "MrnBlock", "OutboxOp", "Patient", "Practice",
+    "LabResult", "LocalMixin", "LoginState", "Medication", "MrnBlock", "OutboxOp", "Patient", "Practice",
     "Prescription", "Problem", "RoleAssignment", "SYNCED_MODELS", "SocialHistory", "SyncState",
     "SyncedMixin", "UserAccount", "VitalSign", "Workstation", "new_id", "synced_tables_in_order",
 ]

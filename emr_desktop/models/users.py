@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from emr_desktop.models.base import Base, SyncedMixin
+from emr_desktop.models.base import Base, LocalMixin, SyncedMixin
 
 
 class UserAccount(SyncedMixin, Base):
@@ -23,10 +23,7 @@ class UserAccount(SyncedMixin, Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     password_changed_at: Mapped[datetime | None] = mapped_column(default=None)
     must_change_password: Mapped[bool] = mapped_column(default=False)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(default=None)
     totp_secret: Mapped[str | None] = mapped_column(String(64), default=None)
-    last_login_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class RoleAssignment(SyncedMixin, Base):
@@ -37,3 +34,15 @@ class RoleAssignment(SyncedMixin, Base):
 
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"), index=True)
     role: Mapped[str] = mapped_column(String(20))
+
+
+class LoginState(LocalMixin, Base):
+    """Failed-attempt counter, lockout and last log-in of a user at THIS workstation. Kept local:
+    log-ins happen offline, and syncing them would make every log-in a change to reconcile."""
+
+    __tablename__ = "login_state"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"), primary_key=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(default=None)
+    last_login_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,16 +16,22 @@ from emr_desktop.domain.enums import RecordStatus, Role
 from emr_desktop.domain.errors import (
     AccountLocked,
     AuthenticationFailed,
+    EmrError,
     NotFound,
     ValidationError,
 )
 from emr_desktop.domain.identifiers import is_valid_dea, is_valid_npi
 from emr_desktop.domain.records import UserDTO
-from emr_desktop.models import RoleAssignment, UserAccount
+from emr_desktop.models import LoginState, RoleAssignment, UserAccount
 from emr_desktop.security import passwords
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return passwords.hash_password("not a password")
 
 
 def _now() -> datetime:
@@ -71,32 +78,45 @@ class UserService:
             return UserDTO.from_row(user, roles)
 
     def authenticate(self, username: str, password: str) -> Actor:
-        """Check a password against the local store (works offline); lock after repeated failures."""
+        """Check a password against the local store (works offline); lock after repeated failures.
+
+        Failure counts must be saved even though the log-in fails, so the check returns the error
+        and it is raised after the unit of work has committed."""
         with self.db.unit_of_work() as session:
-            user = session.scalar(select(UserAccount).where(
-                UserAccount.username == username.strip().lower(),
-                UserAccount.record_status == RecordStatus.ACTIVE.value))
-            if user is None:
-                passwords.verify_password(password, passwords.hash_password("x", iterations=1000))
-                raise AuthenticationFailed()
-            now = _now()
-            if user.locked_until is not None and user.locked_until > now:
-                raise AccountLocked(max(1, int((user.locked_until - now).total_seconds() // 60) + 1))
-            if not passwords.verify_password(password, user.password_hash):
-                user.failed_logins += 1
-                if user.failed_logins >= MAX_FAILED_LOGINS:
-                    user.locked_until = now + LOCKOUT
-                    user.failed_logins = 0
-                session.commit()
-                raise AuthenticationFailed()
-            user.failed_logins = 0
-            user.locked_until = None
-            user.last_login_at = now
-            if passwords.needs_rehash(user.password_hash):
-                user.password_hash = passwords.hash_password(password)
-            roles = self._roles(session, user.id)
-            return Actor(user_id=user.id, username=user.username, roles=frozenset(roles),
-                         display_name=user.display_name)
+            outcome = self._check_login(session, username, password)
+        if isinstance(outcome, EmrError):
+            raise outcome
+        return outcome
+
+    def _check_login(self, session: Session, username: str, password: str) -> Actor | EmrError:
+        user = session.scalar(select(UserAccount).where(
+            UserAccount.username == username.strip().lower(),
+            UserAccount.record_status == RecordStatus.ACTIVE.value))
+        if user is None:
+            # Spend the same time as a real check so user names cannot be probed by timing.
+            passwords.verify_password(password, _dummy_hash())
+            return AuthenticationFailed()
+        now = _now()
+        state = session.get(LoginState, user.id)
+        if state is None:
+            state = LoginState(user_id=user.id, failed_logins=0)
+            session.add(state)
+        if state.locked_until is not None and state.locked_until > now:
+            return AccountLocked(max(1, int((state.locked_until - now).total_seconds() // 60) + 1))
+        if not passwords.verify_password(password, user.password_hash):
+            state.failed_logins += 1
+            if state.failed_logins >= MAX_FAILED_LOGINS:
+                state.locked_until = now + LOCKOUT
+                state.failed_logins = 0
+            return AuthenticationFailed()
+        state.failed_logins = 0
+        state.locked_until = None
+        state.last_login_at = now
+        if passwords.needs_rehash(user.password_hash):
+            user.password_hash = passwords.hash_password(password)
+        roles = self._roles(session, user.id)
+        return Actor(user_id=user.id, username=user.username, roles=frozenset(roles),
+                     display_name=user.display_name)
 
     def get(self, actor: Actor, user_id: uuid.UUID) -> UserDTO:
         with self.db.read() as session:

@@ -40,7 +40,9 @@ def _before_flush(session: Session, flush_context: Any, instances: Any) -> None:
         session.merge(SyncState(key=HLC_STATE_KEY, value=clock.last.encode()))
 
 
-def install(session_factory: Any) -> None:
-    """Attach the hook to a sessionmaker (idempotent)."""
-    if not event.contains(session_factory, "before_flush", _before_flush):
-        event.listen(session_factory, "before_flush", _before_flush)
+def install(session_class: type[Session]) -> None:
+    """Attach the hook to a Session subclass; call once, at import of that class's module.
+
+    (Not to sessionmaker instances: SQLAlchemy keys listeners by id(), and a collected
+    sessionmaker's id can be reused by a new one, making "already installed" checks lie.)"""
+    event.listen(session_class, "before_flush", _before_flush)

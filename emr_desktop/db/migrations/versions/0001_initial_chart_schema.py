@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 06:38:17.124720
+Create Date: 2026-11-27 06:45:41.717422
 """
 
 from __future__ import annotations
@@ -88,12 +88,17 @@ def upgrade() -> None:
     sa.Column('password_hash', sa.String(length=255), nullable=False),
     sa.Column('password_changed_at', emr_desktop.models.base.UTCDateTime(), nullable=True),
     sa.Column('must_change_password', sa.Boolean(), nullable=False),
-    sa.Column('failed_logins', sa.Integer(), nullable=False),
-    sa.Column('locked_until', emr_desktop.models.base.UTCDateTime(), nullable=True),
     sa.Column('totp_secret', sa.String(length=64), nullable=True),
-    sa.Column('last_login_at', emr_desktop.models.base.UTCDateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user_account')),
     sa.UniqueConstraint('username', name=op.f('uq_user_account_username'))
+    )
+    op.create_table('login_state',
+    sa.Column('user_id', sa.Uuid(), nullable=False),
+    sa.Column('failed_logins', sa.Integer(), nullable=False),
+    sa.Column('locked_until', emr_desktop.models.base.UTCDateTime(), nullable=True),
+    sa.Column('last_login_at', emr_desktop.models.base.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_login_state_user_id_user_account')),
+    sa.PrimaryKeyConstraint('user_id', name=op.f('pk_login_state'))
     )
     op.create_table('patient',
     sa.Column('id', sa.Uuid(), nullable=False),

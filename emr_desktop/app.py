@@ -1,0 +1,40 @@
+"""Composition root: builds settings, the store, services and the window, and passes them in."""
+
+from __future__ import annotations
+
+import sys
+
+from emr_desktop.config import Settings
+
+
+def run_gui(settings: Settings) -> int:
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from emr_desktop.db.store import ChartStore
+    from emr_desktop.domain.errors import EmrError
+    from emr_desktop.security.keystore import KeyStore
+    from emr_desktop.services.registry import Services
+    from emr_desktop.services.setup import practice
+    from emr_desktop.ui.minimal_window import LoginDialog, MinimalWindow
+    from emr_desktop.ui.tasks import TaskRunner
+
+    app = QApplication.instance() or QApplication(sys.argv)
+    app.setApplicationName("emr-desktop")
+    try:
+        store = ChartStore.open(settings, KeyStore())
+    except EmrError as err:
+        QMessageBox.critical(None, "emr-desktop", err.full_message())
+        return 1
+    try:
+        services = Services.build(store.db)
+        tasks = TaskRunner()
+        current = practice(store.db)
+        name = current.name if current else "emr-desktop"
+        login = LoginDialog(services, tasks, name)
+        if login.exec() != LoginDialog.DialogCode.Accepted or login.actor is None:
+            return 0
+        window = MinimalWindow(services, tasks, login.actor, name)
+        window.show()
+        return app.exec()
+    finally:
+        store.close()

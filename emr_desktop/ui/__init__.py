@@ -1,0 +1,1 @@
+"""Everything Qt. Widgets call services and get DTOs back; they never open a session."""

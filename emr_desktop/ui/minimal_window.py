@@ -1,0 +1,151 @@
+"""A minimal window until the desktop-client issue lands: log in, search patients, read a chart
+summary. Everything that touches the database runs through TaskRunner."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QSplitter,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from emr_desktop.domain.actor import Actor
+from emr_desktop.domain.codes import VITALS_BY_LOINC
+from emr_desktop.domain.errors import EmrError
+from emr_desktop.domain.records import ChartDTO, PatientDTO
+from emr_desktop.services.registry import Services
+from emr_desktop.ui.tasks import TaskRunner
+
+
+class LoginDialog(QDialog):
+    def __init__(self, services: Services, tasks: TaskRunner, practice_name: str,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"emr-desktop - {practice_name}")
+        self._services, self._tasks = services, tasks
+        self.actor: Actor | None = None
+        self.username = QLineEdit("admin")
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self._try_login)
+        buttons.rejected.connect(self.reject)
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText("Log in")
+        form = QFormLayout(self)
+        form.addRow("User name", self.username)
+        form.addRow("Password", self.password)
+        form.addRow(self.message)
+        form.addRow(buttons)
+        self.password.setFocus()
+
+    def _try_login(self) -> None:
+        self.ok_button.setEnabled(False)
+        self.message.setText("Checking...")
+        user, pw = self.username.text(), self.password.text()
+        self._tasks.run(lambda: self._services.users.authenticate(user, pw), self._logged_in, self._failed)
+
+    def _logged_in(self, actor: Actor) -> None:
+        self.actor = actor
+        self.password.clear()
+        self.accept()
+
+    def _failed(self, exc: BaseException) -> None:
+        self.ok_button.setEnabled(True)
+        self.password.clear()
+        self.message.setText(exc.full_message() if isinstance(exc, EmrError) else "Log-in failed.")
+
+
+class MinimalWindow(QMainWindow):
+    def __init__(self, services: Services, tasks: TaskRunner, actor: Actor, practice_name: str) -> None:
+        super().__init__()
+        self._services, self._tasks, self._actor = services, tasks, actor
+        self.setWindowTitle(f"emr-desktop - {practice_name} - {actor.display_name or actor.username}")
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search: name, date of birth, MRN or phone")
+        self.results = QListWidget()
+        self.chart = QTextBrowser()
+        left = QWidget()
+        layout = QVBoxLayout(left)
+        layout.addWidget(self.search)
+        layout.addWidget(self.results)
+        splitter = QSplitter()
+        splitter.addWidget(left)
+        splitter.addWidget(self.chart)
+        splitter.setSizes([350, 650])
+        self.setCentralWidget(splitter)
+        self.statusBar().showMessage("Type to search.")
+        self._debounce = QTimer(self, singleShot=True, interval=150)
+        self._debounce.timeout.connect(self._run_search)
+        self.search.textChanged.connect(lambda _t: self._debounce.start())
+        self.search.returnPressed.connect(self._open_first)
+        self.results.itemActivated.connect(self._open_item)
+        self.resize(1100, 700)
+
+    def _run_search(self) -> None:
+        query = self.search.text()
+        self._tasks.run(lambda: self._services.patients.search(self._actor, query),
+                        self._show_results, self._error)
+
+    def _show_results(self, patients: list[PatientDTO]) -> None:
+        self.results.clear()
+        for p in patients:
+            item = QListWidgetItem(f"{p.display_name}   {p.birth_date:%m/%d/%Y}   MRN {p.mrn}")
+            item.setData(Qt.ItemDataRole.UserRole, p.id)
+            self.results.addItem(item)
+        self.statusBar().showMessage(f"{len(patients)} patient(s)")
+
+    def _open_first(self) -> None:
+        if self.results.count():
+            self._open_item(self.results.item(0))
+
+    def _open_item(self, item: QListWidgetItem) -> None:
+        patient_id = item.data(Qt.ItemDataRole.UserRole)
+        self._tasks.run(lambda: self._services.chart.load(self._actor, patient_id),
+                        self._show_chart, self._error)
+
+    def _show_chart(self, chart: ChartDTO) -> None:
+        self.chart.setHtml(chart_summary_html(chart))
+
+    def _error(self, exc: BaseException) -> None:
+        self.statusBar().showMessage(exc.message if isinstance(exc, EmrError) else "Something went wrong.")
+
+
+def chart_summary_html(chart: ChartDTO) -> str:
+    from html import escape
+
+    p = chart.patient
+    latest: dict[str, str] = {}
+    for v in chart.vitals:  # newest first
+        kind = VITALS_BY_LOINC.get(v.loinc)
+        if kind and kind.display not in latest:
+            latest[kind.display] = f"{v.value:g} {kind.unit}"
+    parts = [f"<h2>{escape(p.display_name)}</h2>",
+             f"<p>DOB {p.birth_date:%m/%d/%Y} (age {p.age_on(date.today())}) &middot; {escape(p.sex)}"
+             f" &middot; MRN {escape(p.mrn)}</p>"]
+
+    def section(title: str, items: list[str]) -> None:
+        body = "".join(f"<li>{escape(i)}</li>" for i in items) or "<li><i>none</i></li>"
+        parts.append(f"<h3>{title}</h3><ul>{body}</ul>")
+
+    section("Allergies", [f"{a.substance} {a.reaction}".strip() for a in chart.allergies if a.status == "active"])
+    section("Active problems", [f"{x.display} ({x.icd10_code})" for x in chart.problems if x.status == "active"])
+    section("Current medications", [f"{m.display} - {m.sig}" for m in chart.medications if m.status == "active"])
+    section("Last vitals", [f"{k}: {v}" for k, v in latest.items()])
+    section("Recent encounters", [f"{e.start_time:%Y-%m-%d} {e.encounter_type}: {e.reason}"
+                                  for e in chart.encounters[:10]])
+    return "".join(parts)

@@ -1,0 +1,61 @@
+"""Background work. Database calls run one at a time on a dedicated worker thread (SQLite has one
+writer; serial keeps ORM sessions off the GUI thread); results come back on the GUI thread."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+
+class _Relay(QObject):
+    sig_finished = Signal(object)
+    """The task returned; carries its result (delivered on the GUI thread)."""
+    sig_failed = Signal(object)
+    """The task raised; carries the exception (delivered on the GUI thread)."""
+
+
+class _Job(QRunnable):
+    def __init__(self, fn: Callable[[], Any], relay: _Relay) -> None:
+        super().__init__()
+        self._fn = fn
+        self._relay = relay
+
+    def run(self) -> None:
+        try:
+            result = self._fn()
+        except BaseException as exc:  # noqa: BLE001 - handed to the GUI thread to show
+            self._relay.sig_failed.emit(exc)
+        else:
+            self._relay.sig_finished.emit(result)
+
+
+class TaskRunner(QObject):
+    """Owns the serial database executor. ``run(fn, on_done, on_error)`` never blocks."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._db_pool = QThreadPool(self)
+        self._db_pool.setMaxThreadCount(1)
+        self._relays: set[_Relay] = set()
+
+    def run(self, fn: Callable[[], Any], on_done: Callable[[Any], None],
+            on_error: Callable[[BaseException], None]) -> None:
+        relay = _Relay()
+        self._relays.add(relay)
+
+        def finish(result: Any) -> None:
+            self._relays.discard(relay)
+            on_done(result)
+
+        def fail(exc: BaseException) -> None:
+            self._relays.discard(relay)
+            on_error(exc)
+
+        relay.sig_finished.connect(finish)
+        relay.sig_failed.connect(fail)
+        self._db_pool.start(_Job(fn, relay))
+
+    def wait_for_idle(self, msecs: int = 30000) -> bool:
+        return self._db_pool.waitForDone(msecs)
