@@ -8,14 +8,19 @@ import getpass
 import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from emr_desktop import __version__
 from emr_desktop.config import PASSWORD_ENV, Settings, default_data_dir
 from emr_desktop.domain.actor import Actor
 from emr_desktop.domain.errors import EmrError
 from emr_desktop.security.keystore import KeyStore
+
+if TYPE_CHECKING:
+    from emr_desktop.db.store import ChartStore
 
 log = logging.getLogger("emr_desktop")
 DEMO_PASSWORD = "demo-password"
@@ -35,16 +40,26 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings(data_dir=Path(args.data_dir).expanduser() if args.data_dir else default_data_dir())
 
 
-def _open(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _open(args: argparse.Namespace) -> ChartStore:
     from emr_desktop.db.store import ChartStore
 
     return ChartStore.open(_settings(args), KeyStore())
 
 
-def _login(args: argparse.Namespace, store) -> Actor:  # type: ignore[no-untyped-def]
+def _login(args: argparse.Namespace, store: ChartStore) -> Actor:
     from emr_desktop.services.users import UserService
 
     return UserService(store.db).authenticate(args.user, _password(args))
+
+
+@contextmanager
+def _logged_in_store(args: argparse.Namespace) -> Iterator[tuple[ChartStore, Actor]]:
+    """Open the chart and log in as --user; closes the store afterwards."""
+    store = _open(args)
+    try:
+        yield store, _login(args, store)
+    finally:
+        store.close()
 
 
 def _print_recovery(code: str) -> None:
@@ -134,12 +149,8 @@ def cmd_backup(args: argparse.Namespace) -> int:
         return 0
     if not args.file:
         raise EmrError("Name the backup file, e.g. `emr-desktop backup /media/usb/chart.db`.")
-    store = _open(args)
-    try:
-        _login(args, store)
+    with _logged_in_store(args) as (store, _actor):
         dest = store.backup(Path(args.file))
-    finally:
-        store.close()
     print(f"Backup written and verified: {dest}")
     print("It is encrypted with this workstation's key; keep the recovery key to restore it elsewhere.")
     return 0
@@ -173,18 +184,14 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from emr_desktop.services.export import export_json
 
-    store = _open(args)
-    try:
-        _login(args, store)
+    with _logged_in_store(args) as (store, _actor):
         if args.out and args.out != "-":
             out_path = Path(args.out)
-            with open(out_path, "w", encoding="utf-8", newline="\n") as fh:
+            with open(os.open(out_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w",
+                      encoding="utf-8", newline="\n") as fh:
                 export_json(store.db, fh)
-            os.chmod(out_path, 0o600)
         else:
             export_json(store.db, sys.stdout)
-    finally:
-        store.close()
     return 0
 
 
@@ -251,3 +258,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # noqa: BLE001 - last resort: no exception text, it may hold PHI
+        print(f"internal error ({type(exc).__name__}); nothing further was changed. "
+              "Run with EMR_DEBUG=1 to see the technical details.", file=sys.stderr)
+        if os.environ.get("EMR_DEBUG") == "1":
+            raise
+        return 70

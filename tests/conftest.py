@@ -10,7 +10,8 @@ from pathlib import Path
 
 import keyring
 import pytest
-from hypothesis import HealthCheck, settings as hyp_settings
+from hypothesis import HealthCheck
+from hypothesis import settings as hyp_settings
 from keyrings.alt.file import PlaintextKeyring
 
 from emr_desktop.config import Settings

@@ -7,10 +7,9 @@ later change to that content (by any route, including sync) is detectable.
 from __future__ import annotations
 
 import hashlib
-import json
-import uuid
-from datetime import date, datetime
 from typing import Any
+
+from emr_desktop.domain.canonical import dumps, json_value
 
 NOTE_SIGNED_FIELDS = (
     "id", "patient_id", "encounter_id", "author_id", "note_type", "title", "subjective",
@@ -23,22 +22,9 @@ PRESCRIPTION_SIGNED_FIELDS = (
 )
 
 
-def _canonical(value: Any) -> Any:
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, datetime):
-        return value.isoformat(timespec="microseconds")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float):
-        return repr(value)
-    return value
-
-
 def content_hash(record: Any, field_names: tuple[str, ...]) -> str:
-    payload = {name: _canonical(getattr(record, name)) for name in field_names}
-    blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+    payload = {name: json_value(getattr(record, name)) for name in field_names}
+    return hashlib.sha256(dumps(payload).encode("utf-8")).hexdigest()
 
 
 def note_hash(note: Any) -> str:

@@ -8,18 +8,15 @@ replicas exactly.
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import json
-import uuid
 from collections.abc import Iterator
-from datetime import date, datetime
 from typing import IO, Any
 
 from sqlalchemy import select
 
 from emr_desktop.db.migrate import head_revision
 from emr_desktop.db.session import Database
+from emr_desktop.domain.canonical import dumps, json_value
 from emr_desktop.models import SYNCED_MODELS
 
 FORMAT = "emr-desktop-export"
@@ -34,15 +31,7 @@ def _value(table: str, column: str, value: Any) -> Any:
     if (table, column) in _DIGESTED:
         raw = value if isinstance(value, bytes) else str(value).encode("utf-8")
         return "sha256:" + hashlib.sha256(raw).hexdigest()
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, datetime):
-        return value.isoformat(timespec="microseconds")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, bytes):
-        return base64.b64encode(value).decode("ascii")
-    return value
+    return json_value(value)
 
 
 def iter_export_lines(db: Database) -> Iterator[str]:
@@ -52,12 +41,11 @@ def iter_export_lines(db: Database) -> Iterator[str]:
         for t_index, model in enumerate(models):
             table = model.__table__
             columns = sorted(table.columns.keys())
-            yield ("," if t_index else "") + json.dumps(table.name) + ":["
+            yield ("," if t_index else "") + dumps(table.name) + ":["
             stmt = select(*(table.c[c] for c in columns)).order_by(table.c.id)
             for r_index, row in enumerate(session.execute(stmt)):
                 record = {c: _value(table.name, c, v) for c, v in zip(columns, row, strict=True)}
-                yield ("," if r_index else "") + json.dumps(record, sort_keys=True, ensure_ascii=False,
-                                                            separators=(",", ":"))
+                yield ("," if r_index else "") + dumps(record)
             yield "]"
     yield "}}"
 
