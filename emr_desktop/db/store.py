@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import shutil
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,6 +43,8 @@ from emr_desktop.security.keystore import (
 log = logging.getLogger(__name__)
 STORE_FORMAT = 1
 _SIDE_FILES = ("-wal", "-shm")
+#: A chart file set aside by a restore: kept for good, never offered as "the latest backup".
+_REPLACED = "-replaced-by-restore.db"
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,15 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
+def _owner_only(path: Path) -> None:
+    """Chart files are encrypted, but still readable by their owner only (the -wal and -shm
+    files SQLite makes later take the main file's permissions)."""
+    try:
+        os.chmod(path, 0o600)
+    except OSError:  # e.g. a file system without POSIX permissions
+        pass
+
+
 def _stamp() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
 
@@ -111,6 +123,20 @@ def list_backups(settings: Settings) -> list[Path]:
     if not settings.backup_dir.is_dir():
         return []
     return sorted(settings.backup_dir.glob("chart-*.db"), key=lambda p: p.name, reverse=True)
+
+
+def _damaged_pages(execute: Callable[[str], Iterable[Sequence[object]]]) -> list[str]:
+    """``PRAGMA cipher_integrity_check``, keeping only findings that are there on a second look.
+
+    The pragma reads the file directly, outside SQLite's WAL locks, so a checkpoint run by another
+    connection (the app, while `emr-desktop backup` or `check` opens the chart) can rewrite a page
+    between its reads of the page and of the page's HMAC: a false "HMAC verification failed".
+    Real damage is still there when the check runs again."""
+    first = [str(row[0]) for row in execute("PRAGMA cipher_integrity_check")]
+    if not first:
+        return []
+    again = {str(row[0]) for row in execute("PRAGMA cipher_integrity_check")}
+    return [problem for problem in first if problem in again]
 
 
 def verify_file(path: Path, key: bytes, *, full: bool = True) -> None:
@@ -127,7 +153,7 @@ def verify_file(path: Path, key: bytes, *, full: bool = True) -> None:
         conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         if full:
-            problems = [row[0] for row in conn.execute("PRAGMA cipher_integrity_check")]
+            problems = _damaged_pages(conn.execute)
             if problems:
                 raise CorruptDatabase(path, f"{len(problems)} damaged page(s); first: {problems[0]}", None)
             ok = conn.execute("PRAGMA quick_check(1)").fetchone()
@@ -157,7 +183,7 @@ class ChartStore:
         if settings.db_path.exists() or settings.store_meta_path.exists():
             raise StoreAlreadyExists(settings.data_dir)
         keystore.check()
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         key = new_key()
         meta = StoreMeta(store_id=str(new_id()), key_check=key_check_value(key),
                          created_at=datetime.now(UTC).isoformat())
@@ -166,7 +192,12 @@ class ChartStore:
             engine = engine_mod.make_engine(settings.db_path, key, create=True,
                                             cache_mb=settings.cache_mb)
             migrate.upgrade(engine)
+            _owner_only(settings.db_path)
             meta.save(settings.store_meta_path)
+            # The file exists now: from here on connections open it `mode=rw`, so a chart file
+            # that disappears under a running app is an error, never a fresh empty chart.
+            engine.dispose()
+            engine = engine_mod.make_engine(settings.db_path, key, cache_mb=settings.cache_mb)
         except BaseException:
             keystore.delete_key(meta.store_id)
             for suffix in ("", *_SIDE_FILES):
@@ -189,7 +220,7 @@ class ChartStore:
         try:
             verify_file(path, key, full=settings.verify_on_open)
         except CorruptDatabase as exc:
-            backups = list_backups(settings)
+            backups = [p for p in list_backups(settings) if not p.name.endswith(_REPLACED)]
             raise CorruptDatabase(path, exc.detail, backups[0] if backups else None) from exc
         engine = engine_mod.make_engine(path, key, cache_mb=settings.cache_mb)
         store = cls(settings, meta, key, engine)
@@ -233,7 +264,7 @@ class ChartStore:
     def backup(self, dest: Path | None = None, *, reason: str = "manual") -> Path:
         """Write a consistent, encrypted (same key) copy of the chart and verify it."""
         if dest is None:
-            self.settings.backup_dir.mkdir(parents=True, exist_ok=True)
+            self.settings.backup_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
             dest = self.settings.backup_dir / f"chart-{_stamp()}-{reason}.db"
         dest = dest.resolve()
         if dest.exists():
@@ -245,6 +276,7 @@ class ChartStore:
             raw = conn.connection.dbapi_connection
             raw.execute("VACUUM INTO ?", (str(partial),))  # type: ignore[union-attr]
         try:
+            _owner_only(partial)
             with open(partial, "rb+") as fh:
                 os.fsync(fh.fileno())
             verify_file(partial, self._key)
@@ -258,7 +290,8 @@ class ChartStore:
         return dest
 
     def _prune_backups(self) -> None:
-        automatic = [p for p in list_backups(self.settings) if not p.name.endswith("-manual.db")]
+        automatic = [p for p in list_backups(self.settings)
+                     if not p.name.endswith(("-manual.db", _REPLACED))]
         for old in automatic[self.settings.keep_backups :]:
             old.unlink(missing_ok=True)
 
@@ -292,10 +325,10 @@ class ChartStore:
                 f"({exc.detail}). Nothing was changed.",
                 "Choose another backup (they are listed by `emr-desktop backup --list`).",
             ) from exc
-        settings.backup_dir.mkdir(parents=True, exist_ok=True)
+        settings.backup_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         kept: Path | None = None
         if settings.db_path.exists():
-            kept = settings.backup_dir / f"chart-{_stamp()}-replaced-by-restore.db"
+            kept = settings.backup_dir / f"chart-{_stamp()}{_REPLACED}"
             shutil.copy2(settings.db_path, kept)
             for suffix in _SIDE_FILES:
                 side = Path(str(settings.db_path) + suffix)
@@ -344,7 +377,7 @@ class ChartStore:
         """Full integrity check: page HMACs, b-tree structure, foreign keys. Empty when healthy."""
         problems: list[str] = []
         with self.engine.connect() as conn:
-            problems += [f"page: {r[0]}" for r in conn.exec_driver_sql("PRAGMA cipher_integrity_check")]
+            problems += [f"page: {p}" for p in _damaged_pages(conn.exec_driver_sql)]
             problems += [f"structure: {r[0]}" for r in conn.exec_driver_sql("PRAGMA integrity_check")
                          if r[0] != "ok"]
             problems += [f"foreign key: {r[0]} row {r[1]} -> {r[2]}"

@@ -93,7 +93,8 @@ class InvalidRecoveryKey(StoreError):
     def __init__(self, reason: str) -> None:
         super().__init__(
             f"That recovery key is not valid: {reason}.",
-            "Check it against the printed sheet; letters O/I/L are never used, only digits 0/1.",
+            "Check it against the printed sheet. Recovery keys use the letters A-Z and the digits "
+            "2-7; dashes and spaces do not matter (a typed 0 is read as O, 1 as I, 8 as B).",
         )
 
 

@@ -84,9 +84,6 @@ def _backend_name(backend: object) -> str:
 
 
 def _is_secure(backend: object) -> bool:
-    subs = getattr(backend, "backends", None)
-    if subs is not None:  # ChainerBackend: writes go to the first (highest priority) one
-        return bool(subs) and _is_secure(subs[0])
     if _backend_name(backend) in _INSECURE_BACKENDS:
         return False
     try:
@@ -103,9 +100,18 @@ class KeyStore:
 
     def _backend(self) -> object:
         backend = keyring.get_keyring()
+        subs = getattr(backend, "backends", None)
+        if subs:
+            # Use the chain's first backend directly: the chainer would fall through to a lower
+            # (possibly plaintext) backend whenever the first one declines a write.
+            backend = subs[0]
         name = _backend_name(backend)
         if name == "keyring.backends.fail.Keyring":
             raise NoKeyringBackend("none found")
+        if name == "keyring.backends.null.Keyring":
+            # It accepts and discards every key: a new chart would be unopenable at once. Not even
+            # the test flag (which admits plaintext *storage*) makes it usable.
+            raise NoKeyringBackend(f"{name} stores nothing")
         if not _is_secure(backend) and os.environ.get(INSECURE_KEYRING_ENV) != "1":
             raise NoKeyringBackend(f"only the insecure backend {name} is available")
         return backend
@@ -122,6 +128,8 @@ class KeyStore:
         backend = self._backend()
         try:
             backend.set_password(self.service, self._entry(store_id), key.hex())  # type: ignore[attr-defined]
+        except NotImplementedError as exc:
+            raise KeyringUnavailable("the keyring declined to store the key") from exc
         except keyring.errors.KeyringError as exc:
             raise KeyringUnavailable(type(exc).__name__) from exc
 
