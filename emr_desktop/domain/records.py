@@ -52,6 +52,9 @@ class PracticeDTO(RecordDTO):
     npi: str = ""
     tax_id: str = ""
     time_zone: str = "UTC"
+    lockout_threshold: int = 5
+    lockout_minutes: int = 15
+    idle_lock_minutes: int = 10
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

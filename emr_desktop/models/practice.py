@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from emr_desktop.models.base import Base, SyncedMixin
@@ -25,6 +25,10 @@ class Practice(SyncedMixin, Base):
     npi: Mapped[str] = mapped_column(String(10), default="")  # organisational (type 2) NPI
     tax_id: Mapped[str] = mapped_column(String(20), default="")
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # Security settings an administrator sets for the whole practice.
+    lockout_threshold: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
+    lockout_minutes: Mapped[int] = mapped_column(Integer, default=15, server_default="15")
+    idle_lock_minutes: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
 
 
 class Workstation(SyncedMixin, Base):

@@ -24,6 +24,8 @@ class UserAccount(SyncedMixin, Base):
     password_changed_at: Mapped[datetime | None] = mapped_column(default=None)
     must_change_password: Mapped[bool] = mapped_column(default=False)
     totp_secret: Mapped[str | None] = mapped_column(String(64), default=None)
+    #: Set when the user proved the authenticator works; until then the secret is not enforced.
+    totp_confirmed_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class RoleAssignment(SyncedMixin, Base):
@@ -46,3 +48,5 @@ class LoginState(LocalMixin, Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(default=None)
     last_login_at: Mapped[datetime | None] = mapped_column(default=None)
+    #: Last TOTP time step accepted here: a code is never accepted twice (replay).
+    last_totp_step: Mapped[int | None] = mapped_column(Integer, default=None)
