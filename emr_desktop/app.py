@@ -14,8 +14,9 @@ def run_gui(settings: Settings) -> int:
     from emr_desktop.domain.errors import EmrError
     from emr_desktop.security.keystore import KeyStore
     from emr_desktop.services.registry import Services
-    from emr_desktop.services.setup import practice
+    from emr_desktop.ui.idle import IdleLock
     from emr_desktop.ui.minimal_window import LoginDialog, MinimalWindow
+    from emr_desktop.ui.session import SessionController
     from emr_desktop.ui.tasks import TaskRunner
 
     app = QApplication.instance() or QApplication(sys.argv)
@@ -28,12 +29,15 @@ def run_gui(settings: Settings) -> int:
     try:
         services = Services.build(store.db)
         tasks = TaskRunner()
-        current = practice(store.db)
+        current = services.practice.current()
         name = current.name if current else "emr-desktop"
         login = LoginDialog(services, tasks, name)
         if login.exec() != LoginDialog.DialogCode.Accepted or login.actor is None:
             return 0
         window = MinimalWindow(services, tasks, login.actor, name)
+        idle = IdleLock(60 * (current.idle_lock_minutes if current else settings.idle_lock_minutes))
+        app.installEventFilter(idle)
+        SessionController(services, tasks, window, idle, name)
         window.show()
         return app.exec()
     finally:

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from emr_desktop import __version__
+from emr_desktop import __version__, cli_audit
 from emr_desktop.config import PASSWORD_ENV, Settings, default_data_dir
 from emr_desktop.domain.actor import Actor
 from emr_desktop.domain.errors import EmrError
@@ -182,16 +182,18 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from emr_desktop.services.export import export_json
+    from emr_desktop.services.export import ExportService
 
-    with _logged_in_store(args) as (store, _actor):
+    with _logged_in_store(args) as (store, actor):
+        exporter = ExportService(store.db)
         if args.out and args.out != "-":
             out_path = Path(args.out)
-            with open(os.open(out_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w",
-                      encoding="utf-8", newline="\n") as fh:
-                export_json(store.db, fh)
+            fd = os.open(out_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.fchmod(fd, 0o600)  # also when the file already existed with a wider mode
+            with open(fd, "w", encoding="utf-8", newline="\n") as fh:
+                exporter.export_json(actor, fh)
         else:
-            export_json(store.db, sys.stdout)
+            exporter.export_json(actor, sys.stdout)
     return 0
 
 
@@ -241,13 +243,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["json"], default="json")
     p.add_argument("--out", help="file to write (default: standard output)")
     p.set_defaults(func=cmd_export)
+    cli_audit.register(sub, _logged_in_store)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    from emr_desktop.security.safe_logging import configure, install_crash_handler
+
     parser = build_parser()
     args = parser.parse_args(argv)
+    log_dir = _settings(args).log_dir if _settings(args).data_dir.exists() else None
+    configure(log_dir)
+    install_crash_handler(log_dir)
     func = getattr(args, "func", cmd_gui)
     try:
         return int(func(args))
@@ -258,9 +265,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
-    except Exception as exc:  # noqa: BLE001 - last resort: no exception text, it may hold PHI
-        print(f"internal error ({type(exc).__name__}); nothing further was changed. "
-              "Run with EMR_DEBUG=1 to see the technical details.", file=sys.stderr)
+    except Exception:  # noqa: BLE001 - last resort: no exception text, it may hold PHI
         if os.environ.get("EMR_DEBUG") == "1":
             raise
+        sys.excepthook(*sys.exc_info())  # type: ignore[arg-type]
         return 70

@@ -83,3 +83,11 @@ def provider(services: Services, admin: Actor) -> Actor:
                                password=TEST_PASSWORD, roles=(Role.PROVIDER.value,),
                                credentials="MD", npi="1234567893")
     return services.users.authenticate("drsmith", TEST_PASSWORD)
+
+
+@pytest.fixture
+def everyone(services: Services, admin: Actor) -> Actor:
+    """A user holding every role: for tests of record behaviour rather than of permissions."""
+    services.users.create_user(admin, username="allroles", display_name="All Roles",
+                               password=TEST_PASSWORD, roles=tuple(r.value for r in Role))
+    return services.users.authenticate("allroles", TEST_PASSWORD)

@@ -176,3 +176,14 @@ class PermissionDenied(EmrError):
             f"Your role does not allow: {action}.",
             "Ask a colleague with the right role, or use emergency access if this is urgent.",
         )
+
+
+class SecondFactorRequired(EmrError):
+    """The password was right, and this account also needs its authenticator code."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Enter the 6-digit code from your authenticator app.",
+            "Open the authenticator app on your phone and type the code shown for this practice. "
+            "If you no longer have the app, ask an administrator to turn two-step log-in off.",
+        )

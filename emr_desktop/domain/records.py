@@ -415,3 +415,25 @@ class ChartDTO:
     social_history: tuple[SocialHistoryDTO, ...]
     documents: tuple[DocumentDTO, ...]
     appointments: tuple[AppointmentDTO, ...]
+    #: Sections the user's role may not read (left empty above; the UI says so instead).
+    withheld: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AuditEventDTO(RecordDTO):
+    """One audit log entry (ASTM E2147 fields). ``detail`` never holds PHI: ids, counts, sections."""
+
+    workstation_site: str
+    seq: int
+    occurred_at: datetime
+    hub_received_at: datetime | None = None
+    user_id: uuid.UUID | None = None
+    username: str = ""
+    patient_id: uuid.UUID | None = None
+    category: str
+    action: str
+    outcome: str = "success"
+    object_id: str = ""
+    detail: str = ""
+    prev_hash: str
+    entry_hash: str

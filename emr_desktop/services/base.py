@@ -8,7 +8,8 @@ model and the value sets of enumerated fields, so nothing unexpected reaches the
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import MISSING, fields
 from enum import StrEnum
 from typing import Any, ClassVar, Generic, TypeVar
@@ -22,6 +23,8 @@ from emr_desktop.domain.enums import RecordStatus
 from emr_desktop.domain.errors import NotFound, ValidationError
 from emr_desktop.domain.records import RecordDTO
 from emr_desktop.models.base import SyncedMixin
+from emr_desktop.security.permissions import Category, Verb
+from emr_desktop.services.access import Access, ActionContext
 
 M = TypeVar("M", bound=SyncedMixin)
 D = TypeVar("D", bound=RecordDTO)
@@ -55,8 +58,12 @@ class RecordService(Generic[M, D]):
     #: Ordering for list_for_patient (newest first for most clinical lists).
     order_by: ClassVar[tuple[str, ...]] = ()
 
-    def __init__(self, db: Database) -> None:
+    #: The data category whose permissions guard this service (security/permissions.py).
+    category: ClassVar[Category]
+
+    def __init__(self, db: Database, access: Access | None = None) -> None:
         self.db = db
+        self.access = access or Access(db)
 
     # --- validation -------------------------------------------------------------------------
 
@@ -112,6 +119,33 @@ class RecordService(Generic[M, D]):
     def before_update(self, session: Session, actor: Actor, row: M, changes: dict[str, Any]) -> None:
         """Refuse or complete a change (e.g. signed records are immutable)."""
 
+    # --- access: every operation runs in one checked, audited unit of work --------------------
+
+    def _patient_of(self, row: M) -> uuid.UUID:
+        return row.patient_id  # type: ignore[attr-defined, no-any-return]
+
+    @contextmanager
+    def _on_record(self, actor: Actor, record_id: uuid.UUID, verb: Verb, action: str,
+                   detail: str = "") -> Iterator[tuple[ActionContext, M]]:
+        """Load a record, authorize ``verb`` for the patient it really belongs to, audit."""
+        with self.access.action(actor) as ctx:
+            row = self._load(ctx.session, record_id)
+            patient_id = self._patient_of(row)
+            ctx.authorize(self.category, verb, patient_id, record_id)
+            yield ctx, row
+            ctx.session.flush()
+            ctx.audit(self.category, action, patient_id, record_id, detail)
+
+    @contextmanager
+    def _on_patient(self, actor: Actor, patient_id: uuid.UUID | None, verb: Verb,
+                    action: str | None, detail: str = "") -> Iterator[ActionContext]:
+        """Authorize ``verb`` on this area of one patient's chart, then audit ``action``."""
+        with self.access.action(actor) as ctx:
+            ctx.authorize(self.category, verb, patient_id)
+            yield ctx
+            if action is not None:
+                ctx.audit(self.category, action, patient_id, "", detail)
+
     # --- the operations ---------------------------------------------------------------------
 
     def _load(self, session: Session, record_id: uuid.UUID) -> M:
@@ -124,25 +158,28 @@ class RecordService(Generic[M, D]):
         return self.dto.from_row(row)
 
     def create(self, actor: Actor, **values: Any) -> D:
-        with self.db.unit_of_work(actor.user_id) as session:
-            return self._create_in(session, actor, values)
+        self._check(values, self.creatable)
+        with self._on_patient(actor, values.get("patient_id"), Verb.WRITE, None) as ctx:
+            row = self._insert(ctx, actor, values)
+        return self._to_dto(ctx.session, row)
 
-    def _create_in(self, session: Session, actor: Actor, values: dict[str, Any]) -> D:
-        row = self.model(**self._validated_for_create(session, actor, values))
-        session.add(row)
-        session.flush()
-        return self._to_dto(session, row)
+    def _insert(self, ctx: ActionContext, actor: Actor, values: dict[str, Any]) -> M:
+        row = self.model(**self._validated_for_create(ctx.session, actor, values))
+        ctx.session.add(row)
+        ctx.session.flush()
+        ctx.audit(self.category, "create", self._patient_of(row), row.id)
+        return row
 
     def get(self, actor: Actor, record_id: uuid.UUID) -> D:
-        with self.db.read() as session:
-            return self._to_dto(session, self._load(session, record_id))
+        with self._on_record(actor, record_id, Verb.READ, "read") as (ctx, row):
+            return self._to_dto(ctx.session, row)
 
     def list_for_patient(
         self, actor: Actor, patient_id: uuid.UUID, *, include_inactive: bool = False
     ) -> list[D]:
-        with self.db.read() as session:
-            return [self._to_dto(session, r) for r in self._rows_for_patient(session, patient_id,
-                                                                              include_inactive)]
+        with self._on_patient(actor, patient_id, Verb.READ, "read", "list") as ctx:
+            rows = self._rows_for_patient(ctx.session, patient_id, include_inactive)
+            return [self._to_dto(ctx.session, r) for r in rows]
 
     def _rows_for_patient(self, session: Session, patient_id: uuid.UUID,
                           include_inactive: bool = False) -> list[M]:
@@ -156,15 +193,14 @@ class RecordService(Generic[M, D]):
     def update(self, actor: Actor, record_id: uuid.UUID, **changes: Any) -> D:
         allowed = self.creatable if self.updatable is None else self.updatable
         self._check(changes, allowed)
-        with self.db.unit_of_work(actor.user_id) as session:
-            row = self._load(session, record_id)
+        with self._on_record(actor, record_id, Verb.WRITE, "update",
+                             ",".join(sorted(changes))) as (ctx, row):
             if row.record_status == RecordStatus.ENTERED_IN_ERROR.value:
                 raise ValidationError(f"This {self.kind} was marked entered-in-error and cannot be edited.")
-            self.before_update(session, actor, row, changes)
+            self.before_update(ctx.session, actor, row, changes)
             for name, value in changes.items():
                 setattr(row, name, value)
-            session.flush()
-            return self._to_dto(session, row)
+        return self._to_dto(ctx.session, row)
 
     def set_record_status(
         self, actor: Actor, record_id: uuid.UUID, status: RecordStatus, reason: str
@@ -175,9 +211,7 @@ class RecordService(Generic[M, D]):
         if status is not RecordStatus.ACTIVE and not reason.strip():
             raise ValidationError("Please give a reason.", "record_status_reason")
         self._check({"record_status_reason": reason}, {"record_status_reason"})
-        with self.db.unit_of_work(actor.user_id) as session:
-            row = self._load(session, record_id)
+        with self._on_record(actor, record_id, Verb.WRITE, "status-change", status.value) as (ctx, row):
             row.record_status = status.value
             row.record_status_reason = reason.strip()
-            session.flush()
-            return self._to_dto(session, row)
+        return self._to_dto(ctx.session, row)

@@ -9,6 +9,8 @@ from emr_desktop.domain.actor import Actor
 from emr_desktop.domain.errors import NotFound
 from emr_desktop.domain.records import ChartDTO, PatientDTO
 from emr_desktop.models import Patient
+from emr_desktop.security.permissions import Category, Verb, allows
+from emr_desktop.services.access import Access
 from emr_desktop.services.charting import (
     AllergyService,
     DocumentService,
@@ -52,18 +54,30 @@ SECTIONS = {
 
 
 class ChartService:
-    def __init__(self, db: Database) -> None:
+    """Opens a chart: every section the user's role may read, each view audited per section.
+    Sections the role may not read are withheld (named in ``ChartDTO.withheld``), not an error."""
+
+    def __init__(self, db: Database, access: Access | None = None) -> None:
         self.db = db
-        self._sections = {name: cls(db) for name, cls in SECTIONS.items()}
+        self.access = access or Access(db)
+        self._sections = {name: cls(db, self.access) for name, cls in SECTIONS.items()}
 
     def load(self, actor: Actor, patient_id: uuid.UUID, *, include_inactive: bool = False) -> ChartDTO:
-        with self.db.read() as session:
-            patient = session.get(Patient, patient_id)
+        with self.access.action(actor) as ctx:
+            patient = ctx.session.get(Patient, patient_id)
             if patient is None:
                 raise NotFound("patient", patient_id)
-            sections = {
-                name: tuple(svc.dto.from_row(r)
-                            for r in svc._rows_for_patient(session, patient_id, include_inactive))
-                for name, svc in self._sections.items()
-            }
-            return ChartDTO(patient=PatientDTO.from_row(patient), **sections)
+            ctx.authorize(Category.DEMOGRAPHICS, Verb.READ, patient_id, patient_id)
+            ctx.audit(Category.DEMOGRAPHICS, "read", patient_id, patient_id, "chart opened")
+            sections: dict[str, tuple[object, ...]] = {}
+            withheld: set[str] = set()
+            for name, svc in self._sections.items():
+                if not allows(actor, svc.category, Verb.READ, patient_id):
+                    sections[name] = ()
+                    withheld.add(name)
+                    continue
+                rows = svc._rows_for_patient(ctx.session, patient_id, include_inactive)
+                sections[name] = tuple(svc.dto.from_row(r) for r in rows)
+                ctx.audit(svc.category, "read", patient_id, "", name)
+            return ChartDTO(patient=PatientDTO.from_row(patient), withheld=frozenset(withheld),
+                            **sections)

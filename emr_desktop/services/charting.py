@@ -24,7 +24,7 @@ from emr_desktop.domain.enums import (
     RecordStatus,
     SmokingStatus,
 )
-from emr_desktop.domain.errors import ImmutableRecord, ValidationError
+from emr_desktop.domain.errors import ImmutableRecord, NotFound, ValidationError
 from emr_desktop.domain.records import (
     AllergyDTO,
     DocumentDTO,
@@ -50,6 +50,7 @@ from emr_desktop.models import (
     VitalSign,
     new_id,
 )
+from emr_desktop.security.permissions import Category, Verb
 from emr_desktop.services.base import RecordService, writable
 
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
@@ -63,6 +64,7 @@ class EncounterService(RecordService[Encounter, EncounterDTO]):
     model = Encounter
     dto = EncounterDTO
     kind = "encounter"
+    category = Category.ENCOUNTER
     creatable = writable(EncounterDTO)
     updatable = creatable - {"patient_id"}
     enums = {"encounter_type": EncounterType, "status": EncounterStatus}
@@ -83,6 +85,7 @@ class NoteService(RecordService[ClinicalNote, NoteDTO]):
     model = ClinicalNote
     dto = NoteDTO
     kind = "note"
+    category = Category.NOTE
     creatable = writable(NoteDTO, "status", "signed_at", "signed_by_id", "signature_hash")
     updatable = frozenset({"note_type", "title", "subjective", "objective", "assessment", "plan"})
     order_by = ("-updated_hlc",)
@@ -112,8 +115,7 @@ class NoteService(RecordService[ClinicalNote, NoteDTO]):
             raise ImmutableRecord("note")
 
     def sign(self, actor: Actor, note_id: uuid.UUID) -> NoteDTO:
-        with self.db.unit_of_work(actor.user_id) as session:
-            row = self._load(session, note_id)
+        with self._on_record(actor, note_id, Verb.SIGN, "sign") as (_ctx, row):
             if row.status == NoteStatus.SIGNED.value:
                 raise ImmutableRecord("note")
             if row.record_status != RecordStatus.ACTIVE.value:
@@ -124,14 +126,19 @@ class NoteService(RecordService[ClinicalNote, NoteDTO]):
             row.signed_at = _now()
             row.signed_by_id = actor.user_id
             row.signature_hash = note_hash(row)
-            session.flush()
-            return NoteDTO.from_row(row)
+        return NoteDTO.from_row(row)
 
     def list_for_encounter(self, actor: Actor, encounter_id: uuid.UUID) -> list[NoteDTO]:
-        with self.db.read() as session:
-            rows = session.scalars(select(ClinicalNote).where(ClinicalNote.encounter_id == encounter_id)
-                                   .order_by(ClinicalNote.id))
-            return [NoteDTO.from_row(r) for r in rows]
+        with self.access.action(actor) as ctx:
+            encounter = ctx.session.get(Encounter, encounter_id)
+            if encounter is None:
+                raise NotFound("encounter", encounter_id)
+            ctx.authorize(self.category, Verb.READ, encounter.patient_id, encounter_id)
+            rows = ctx.session.scalars(select(ClinicalNote).where(
+                ClinicalNote.encounter_id == encounter_id).order_by(ClinicalNote.id))
+            notes = [NoteDTO.from_row(r) for r in rows]
+            ctx.audit(self.category, "read", encounter.patient_id, encounter_id, "encounter notes")
+            return notes
 
     def verify_signature(self, note: NoteDTO) -> bool:
         return note.status != NoteStatus.SIGNED.value or note.signature_hash == note_hash(note)
@@ -144,6 +151,7 @@ class VitalsService(RecordService[VitalSign, VitalSignDTO]):
     model = VitalSign
     dto = VitalSignDTO
     kind = "vital sign"
+    category = Category.VITALS
     creatable = writable(VitalSignDTO)
     updatable = frozenset()
     order_by = ("-taken_at", "loinc")
@@ -171,18 +179,18 @@ class VitalsService(RecordService[VitalSign, VitalSignDTO]):
                     f"({kind.low}-{kind.high}); check the units.", key)
         panel = new_id()
         when = taken_at or _now()
-        with self.db.unit_of_work(actor.user_id) as session:
+        with self._on_patient(actor, patient_id, Verb.WRITE, "create", "vitals panel") as ctx:
             rows = [VitalSign(patient_id=patient_id, encounter_id=encounter_id, panel_id=panel,
                               loinc=VITALS[k].loinc, value=float(v), unit=VITALS[k].unit,
                               taken_at=when, taken_by_id=actor.user_id, method=method)
                     for k, v in values.items()]
-            session.add_all(rows)
-            session.flush()
+            ctx.session.add_all(rows)
+            ctx.session.flush()
             return [VitalSignDTO.from_row(r) for r in rows]
 
     def trend(self, actor: Actor, patient_id: uuid.UUID, loinc: str) -> list[VitalSignDTO]:
-        with self.db.read() as session:
-            rows = session.scalars(
+        with self._on_patient(actor, patient_id, Verb.READ, "read", "trend") as ctx:
+            rows = ctx.session.scalars(
                 select(VitalSign).where(VitalSign.patient_id == patient_id, VitalSign.loinc == loinc,
                                         VitalSign.record_status == RecordStatus.ACTIVE.value)
                 .order_by(VitalSign.taken_at))
@@ -193,6 +201,7 @@ class AllergyService(RecordService[Allergy, AllergyDTO]):
     model = Allergy
     dto = AllergyDTO
     kind = "allergy"
+    category = Category.ALLERGY
     creatable = writable(AllergyDTO, "no_known_allergies")
     updatable = creatable - {"patient_id"}
     enums = {"category": AllergyCategory, "severity": AllergySeverity, "status": AllergyStatus}
@@ -215,7 +224,8 @@ class AllergyService(RecordService[Allergy, AllergyDTO]):
             Allergy.record_status == RecordStatus.ACTIVE.value)))
 
     def record_no_known_allergies(self, actor: Actor, patient_id: uuid.UUID) -> AllergyDTO:
-        with self.db.unit_of_work(actor.user_id) as session:
+        with self._on_patient(actor, patient_id, Verb.WRITE, "create", "no known allergies") as ctx:
+            session = ctx.session
             if self._active(session, patient_id, nka=False):
                 raise ValidationError("This patient has active allergies; mark them inactive first.")
             existing = self._active(session, patient_id, nka=True)
@@ -239,6 +249,7 @@ class ProblemService(RecordService[Problem, ProblemDTO]):
     model = Problem
     dto = ProblemDTO
     kind = "problem"
+    category = Category.PROBLEM
     creatable = writable(ProblemDTO)
     updatable = creatable - {"patient_id"}
     enums = {"status": ProblemStatus}
@@ -268,6 +279,7 @@ class ImmunizationService(RecordService[Immunization, ImmunizationDTO]):
     model = Immunization
     dto = ImmunizationDTO
     kind = "immunization"
+    category = Category.IMMUNIZATION
     creatable = writable(ImmunizationDTO)
     updatable = creatable - {"patient_id"}
     enums = {"kind": ImmunizationKind}
@@ -291,6 +303,7 @@ class FamilyHistoryService(RecordService[FamilyHistory, FamilyHistoryDTO]):
     model = FamilyHistory
     dto = FamilyHistoryDTO
     kind = "family history entry"
+    category = Category.HISTORY
     creatable = writable(FamilyHistoryDTO)
     updatable = creatable - {"patient_id"}
     order_by = ("relationship", "condition")
@@ -300,6 +313,7 @@ class SocialHistoryService(RecordService[SocialHistory, SocialHistoryDTO]):
     model = SocialHistory
     dto = SocialHistoryDTO
     kind = "social history"
+    category = Category.HISTORY
     creatable = writable(SocialHistoryDTO, "smoking_snomed")
     updatable = creatable - {"patient_id"}
     enums = {"smoking_status": SmokingStatus}
@@ -324,6 +338,7 @@ class DocumentService(RecordService[Document, DocumentDTO]):
     model = Document
     dto = DocumentDTO
     kind = "document"
+    category = Category.DOCUMENT
     creatable = writable(DocumentDTO, "size_bytes", "sha256")
     updatable = frozenset({"title", "category", "document_date", "encounter_id"})
     order_by = ("-document_date",)
@@ -341,18 +356,18 @@ class DocumentService(RecordService[Document, DocumentDTO]):
                       document_date=document_date or _now(), added_by_id=actor.user_id)
         self._check(values, self.creatable)
         self._check_required({**values, "size_bytes": len(data), "sha256": "-"})
-        with self.db.unit_of_work(actor.user_id) as session:
+        with self._on_patient(actor, patient_id, Verb.WRITE, None) as ctx:
             row = Document(**values, size_bytes=len(data), sha256=hashlib.sha256(data).hexdigest())
-            session.add(row)
-            session.flush()
-            session.add(DocumentContent(document_id=row.id, data=data))
-            session.flush()
+            ctx.session.add(row)
+            ctx.session.flush()
+            ctx.session.add(DocumentContent(document_id=row.id, data=data))
+            ctx.session.flush()
+            ctx.audit(self.category, "create", patient_id, row.id)
             return DocumentDTO.from_row(row)
 
     def content(self, actor: Actor, document_id: uuid.UUID) -> bytes:
-        with self.db.read() as session:
-            doc = self._load(session, document_id)
-            blob = session.scalar(select(DocumentContent).where(DocumentContent.document_id == doc.id))
+        with self._on_record(actor, document_id, Verb.READ, "read", "content") as (ctx, doc):
+            blob = ctx.session.scalar(select(DocumentContent).where(DocumentContent.document_id == doc.id))
             if blob is None or hashlib.sha256(blob.data).hexdigest() != doc.sha256:
                 raise ValidationError("The stored file is missing or does not match its checksum.")
             return blob.data

@@ -16,8 +16,11 @@ from sqlalchemy import select
 
 from emr_desktop.db.migrate import head_revision
 from emr_desktop.db.session import Database
+from emr_desktop.domain.actor import Actor
 from emr_desktop.domain.canonical import dumps, json_value
 from emr_desktop.models import SYNCED_MODELS
+from emr_desktop.security.permissions import Category, Verb
+from emr_desktop.services.access import Access
 
 FORMAT = "emr-desktop-export"
 VERSION = 1
@@ -54,3 +57,18 @@ def export_json(db: Database, out: IO[str]) -> None:
     for line in iter_export_lines(db):
         out.write(line)
         out.write("\n")
+
+
+class ExportService:
+    """Whole-chart export (a disclosure): needs chart-export permission and is audited first, so
+    the file records its own export."""
+
+    def __init__(self, db: Database, access: Access | None = None) -> None:
+        self.db = db
+        self.access = access or Access(db)
+
+    def export_json(self, actor: Actor, out: IO[str]) -> None:
+        with self.access.action(actor) as ctx:
+            ctx.authorize(Category.CHART_EXPORT, Verb.READ, None)
+            ctx.audit(Category.CHART_EXPORT, "export", None, "", "format=json")
+        export_json(self.db, out)

@@ -18,7 +18,7 @@ from emr_desktop.domain.enums import (
     PrescriptionStatus,
     ResultStatus,
 )
-from emr_desktop.domain.errors import ImmutableRecord, ValidationError
+from emr_desktop.domain.errors import ImmutableRecord, NotFound, ValidationError
 from emr_desktop.domain.records import (
     ImagingReportDTO,
     LabOrderDTO,
@@ -28,6 +28,7 @@ from emr_desktop.domain.records import (
 )
 from emr_desktop.domain.signing import prescription_hash
 from emr_desktop.models import ImagingReport, LabOrder, LabResult, Medication, Prescription
+from emr_desktop.security.permissions import Category, Verb
 from emr_desktop.services.base import RecordService, writable
 
 DEA_SCHEDULES = ("", "II", "III", "IV", "V")
@@ -42,6 +43,7 @@ class MedicationService(RecordService[Medication, MedicationDTO]):
     model = Medication
     dto = MedicationDTO
     kind = "medication"
+    category = Category.MEDICATION
     creatable = writable(MedicationDTO)
     updatable = creatable - {"patient_id"}
     enums = {"status": MedicationStatus}
@@ -78,6 +80,7 @@ class PrescriptionService(RecordService[Prescription, PrescriptionDTO]):
     model = Prescription
     dto = PrescriptionDTO
     kind = "prescription"
+    category = Category.PRESCRIPTION
     creatable = writable(PrescriptionDTO, "status", "signed_at", "signature_hash")
     updatable = creatable - {"patient_id", "medication_id", "prescriber_id"}
     order_by = ("-written_date",)
@@ -86,9 +89,12 @@ class PrescriptionService(RecordService[Prescription, PrescriptionDTO]):
                   refills: int = 0, quantity_unit: str = "", days_supply: int | None = None,
                   substitution_allowed: bool = True, encounter_id: uuid.UUID | None = None,
                   pharmacy: str = "", note_to_pharmacist: str = "") -> PrescriptionDTO:
-        with self.db.unit_of_work(actor.user_id) as session:
-            med = session.get(Medication, medication_id)
-            if med is None or med.status != MedicationStatus.ACTIVE.value:
+        with self.access.action(actor) as ctx:
+            med = ctx.session.get(Medication, medication_id)
+            if med is None:
+                raise NotFound("medication", medication_id)
+            ctx.authorize(self.category, Verb.WRITE, med.patient_id, medication_id)
+            if med.status != MedicationStatus.ACTIVE.value:
                 raise ValidationError("Only an active medication can be prescribed.", "medication_id")
             values = dict(
                 patient_id=med.patient_id, medication_id=med.id, encounter_id=encounter_id,
@@ -98,10 +104,7 @@ class PrescriptionService(RecordService[Prescription, PrescriptionDTO]):
                 substitution_allowed=substitution_allowed, dea_schedule=med.dea_schedule,
                 written_date=date.today(), pharmacy=pharmacy, note_to_pharmacist=note_to_pharmacist,
             )
-            row = Prescription(**self._validated_for_create(session, actor, values))
-            session.add(row)
-            session.flush()
-            return PrescriptionDTO.from_row(row)
+            return PrescriptionDTO.from_row(self._insert(ctx, actor, values))
 
     def prepare_create(self, session: Session, actor: Actor, values: dict[str, Any]) -> dict[str, Any]:
         if not values.get("sig", "").strip():
@@ -121,33 +124,31 @@ class PrescriptionService(RecordService[Prescription, PrescriptionDTO]):
             raise ImmutableRecord("prescription")
 
     def sign(self, actor: Actor, prescription_id: uuid.UUID) -> PrescriptionDTO:
-        with self.db.unit_of_work(actor.user_id) as session:
-            row = self._load(session, prescription_id)
+        with self._on_record(actor, prescription_id, Verb.SIGN, "sign") as (_ctx, row):
             if row.status != PrescriptionStatus.DRAFT.value:
                 raise ImmutableRecord("prescription")
             row.status = PrescriptionStatus.SIGNED.value
             row.signed_at = _now()
             row.signature_hash = prescription_hash(row)
-            session.flush()
-            return PrescriptionDTO.from_row(row)
+        return PrescriptionDTO.from_row(row)
 
     def mark(self, actor: Actor, prescription_id: uuid.UUID, status: PrescriptionStatus) -> PrescriptionDTO:
         """Record that a signed prescription was printed, sent or cancelled."""
         status = PrescriptionStatus(status)
-        with self.db.unit_of_work(actor.user_id) as session:
-            row = self._load(session, prescription_id)
+        verb = Verb.PRINT if status is PrescriptionStatus.PRINTED else Verb.WRITE
+        with self._on_record(actor, prescription_id, verb, status.value) as (_ctx, row):
             if row.status in (PrescriptionStatus.DRAFT.value, PrescriptionStatus.CANCELLED.value) and \
                     status is not PrescriptionStatus.CANCELLED:
                 raise ValidationError("Sign the prescription first.")
             row.status = status.value
-            session.flush()
-            return PrescriptionDTO.from_row(row)
+        return PrescriptionDTO.from_row(row)
 
 
 class LabOrderService(RecordService[LabOrder, LabOrderDTO]):
     model = LabOrder
     dto = LabOrderDTO
     kind = "lab order"
+    category = Category.LAB
     creatable = writable(LabOrderDTO)
     updatable = creatable - {"patient_id"}
     enums = {"status": LabOrderStatus}
@@ -179,6 +180,7 @@ class LabResultService(RecordService[LabResult, LabResultDTO]):
     model = LabResult
     dto = LabResultDTO
     kind = "lab result"
+    category = Category.LAB
     creatable = writable(LabResultDTO)
     updatable = frozenset({"reviewed_by_id", "reviewed_at", "comment", "status"})
     enums = {"status": ResultStatus, "abnormal_flag": AbnormalFlag}
@@ -208,8 +210,8 @@ class LabResultService(RecordService[LabResult, LabResultDTO]):
         return self.update(actor, result_id, reviewed_by_id=actor.user_id, reviewed_at=_now())
 
     def trend(self, actor: Actor, patient_id: uuid.UUID, loinc: str) -> list[LabResultDTO]:
-        with self.db.read() as session:
-            rows = session.scalars(select(LabResult).where(
+        with self._on_patient(actor, patient_id, Verb.READ, "read", "trend") as ctx:
+            rows = ctx.session.scalars(select(LabResult).where(
                 LabResult.patient_id == patient_id, LabResult.loinc == loinc,
                 LabResult.record_status == "active").order_by(LabResult.collected_at))
             return [LabResultDTO.from_row(r) for r in rows]
@@ -219,6 +221,7 @@ class ImagingService(RecordService[ImagingReport, ImagingReportDTO]):
     model = ImagingReport
     dto = ImagingReportDTO
     kind = "imaging report"
+    category = Category.IMAGING
     creatable = writable(ImagingReportDTO)
     updatable = frozenset({"status", "impression", "report_text", "radiologist"})
     enums = {"modality": ImagingModality, "status": ResultStatus}

@@ -16,7 +16,9 @@ from emr_desktop.domain.errors import ValidationError
 from emr_desktop.domain.records import CoverageDTO, PatientDTO
 from emr_desktop.domain.text import digits, fold, prefix_upper_bound
 from emr_desktop.models import InsuranceCoverage, Patient
+from emr_desktop.security.permissions import Category, Verb
 from emr_desktop.services import mrn as mrn_mod
+from emr_desktop.services.access import ActionContext
 from emr_desktop.services.base import RecordService, writable
 
 _DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y", "%m-%d-%Y", "%d.%m.%Y")
@@ -50,6 +52,7 @@ class PatientService(RecordService[Patient, PatientDTO]):
     model = Patient
     dto = PatientDTO
     kind = "patient"
+    category = Category.DEMOGRAPHICS
     creatable = writable(PatientDTO, "mrn", "merged_into_id")
     enums = {"sex": AdministrativeSex, "sex_at_birth": AdministrativeSex}
 
@@ -66,12 +69,16 @@ class PatientService(RecordService[Patient, PatientDTO]):
             raise ValidationError("Date of birth cannot be in the future.", "birth_date")
         return values
 
-    def _create_in(self, session: Session, actor: Actor, values: dict[str, Any]) -> PatientDTO:
-        values = self._validated_for_create(session, actor, values)
-        row = Patient(**values, mrn=mrn_mod.allocate(session)[0], **search_keys(values))
-        session.add(row)
-        session.flush()
-        return PatientDTO.from_row(row)
+    def _insert(self, ctx: ActionContext, actor: Actor, values: dict[str, Any]) -> Patient:
+        values = self._validated_for_create(ctx.session, actor, values)
+        row = Patient(**values, mrn=mrn_mod.allocate(ctx.session)[0], **search_keys(values))
+        ctx.session.add(row)
+        ctx.session.flush()
+        ctx.audit(self.category, "create", row.id, row.id)
+        return row
+
+    def _patient_of(self, row: Patient) -> uuid.UUID:
+        return row.id
 
     def register(self, actor: Actor, **values: Any) -> PatientDTO:
         """Register a new patient; the MRN is assigned here."""
@@ -86,9 +93,12 @@ class PatientService(RecordService[Patient, PatientDTO]):
             setattr(row, key, value)
 
     def by_mrn(self, actor: Actor, mrn: str) -> PatientDTO | None:
-        with self.db.read() as session:
-            row = session.scalar(select(Patient).where(Patient.mrn == mrn.strip()))
-            return PatientDTO.from_row(row) if row else None
+        with self._on_patient(actor, None, Verb.READ, None) as ctx:
+            row = ctx.session.scalar(select(Patient).where(Patient.mrn == mrn.strip()))
+            if row is None:
+                return None
+            ctx.audit(self.category, "read", row.id, row.id, "by MRN")
+            return PatientDTO.from_row(row)
 
     def search(self, actor: Actor, query: str, *, limit: int = 50) -> list[PatientDTO]:
         """Search by name ("family, given", "given family" or one name, prefixes), date of birth,
@@ -114,8 +124,14 @@ class PatientService(RecordService[Patient, PatientDTO]):
             .order_by(Patient.search_family, Patient.search_given, Patient.birth_date, Patient.id)
             .limit(limit)
         )
-        with self.db.read() as session:
-            return [PatientDTO.from_row(r) for r in session.scalars(stmt)]
+        return self._query(actor, stmt, "search")
+
+    def _query(self, actor: Actor, stmt: Any, action: str) -> list[PatientDTO]:
+        """Run a patient query; the audit entry names the action and the count, never the terms."""
+        with self._on_patient(actor, None, Verb.READ, None) as ctx:
+            found = [PatientDTO.from_row(r) for r in ctx.session.scalars(stmt)]
+            ctx.audit(self.category, action, None, "", f"{len(found)} result(s)")
+            return found
 
     @staticmethod
     def _name_condition(query: str) -> Any:
@@ -145,8 +161,7 @@ class PatientService(RecordService[Patient, PatientDTO]):
             or_(Patient.search_family == fam, Patient.search_given == giv),
             Patient.record_status == RecordStatus.ACTIVE.value,
         ).limit(20)
-        with self.db.read() as session:
-            return [PatientDTO.from_row(r) for r in session.scalars(stmt)]
+        return self._query(actor, stmt, "duplicate-check")
 
     def _rows_for_patient(self, session: Session, patient_id: uuid.UUID,
                           include_inactive: bool = False) -> list[Patient]:
@@ -158,6 +173,7 @@ class CoverageService(RecordService[InsuranceCoverage, CoverageDTO]):
     model = InsuranceCoverage
     dto = CoverageDTO
     kind = "insurance coverage"
+    category = Category.INSURANCE
     creatable = writable(CoverageDTO)
     updatable = creatable - {"patient_id"}
     enums = {"priority": CoveragePriority}

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from emr_desktop.db.session import Database
+from emr_desktop.services.access import Access
+from emr_desktop.services.audit_review import AuditService
 from emr_desktop.services.chart import ChartService
 from emr_desktop.services.charting import (
     AllergyService,
@@ -17,6 +19,7 @@ from emr_desktop.services.charting import (
     SocialHistoryService,
     VitalsService,
 )
+from emr_desktop.services.export import ExportService
 from emr_desktop.services.orders import (
     ImagingService,
     LabOrderService,
@@ -25,6 +28,7 @@ from emr_desktop.services.orders import (
     PrescriptionService,
 )
 from emr_desktop.services.patients import CoverageService, PatientService
+from emr_desktop.services.practice import PracticeService
 from emr_desktop.services.scheduling import AppointmentService
 from emr_desktop.services.users import UserService
 
@@ -32,6 +36,7 @@ from emr_desktop.services.users import UserService
 @dataclass(frozen=True)
 class Services:
     db: Database
+    access: Access
     users: UserService
     patients: PatientService
     coverages: CoverageService
@@ -51,17 +56,25 @@ class Services:
     documents: DocumentService
     appointments: AppointmentService
     chart: ChartService
+    practice: PracticeService
+    export: ExportService
+    audit: AuditService
 
     @classmethod
     def build(cls, db: Database) -> Services:
+        """All services share one Access (permission checks and the audit trail)."""
+        access = Access(db)
         return cls(
-            db=db, users=UserService(db), patients=PatientService(db), coverages=CoverageService(db),
-            encounters=EncounterService(db), notes=NoteService(db), vitals=VitalsService(db),
-            medications=MedicationService(db), prescriptions=PrescriptionService(db),
-            allergies=AllergyService(db), immunizations=ImmunizationService(db),
-            lab_orders=LabOrderService(db), lab_results=LabResultService(db),
-            imaging=ImagingService(db), problems=ProblemService(db),
-            family_history=FamilyHistoryService(db), social_history=SocialHistoryService(db),
-            documents=DocumentService(db), appointments=AppointmentService(db),
-            chart=ChartService(db),
+            db=db, access=access, users=UserService(db, access=access),
+            patients=PatientService(db, access), coverages=CoverageService(db, access),
+            encounters=EncounterService(db, access), notes=NoteService(db, access),
+            vitals=VitalsService(db, access), medications=MedicationService(db, access),
+            prescriptions=PrescriptionService(db, access), allergies=AllergyService(db, access),
+            immunizations=ImmunizationService(db, access), lab_orders=LabOrderService(db, access),
+            lab_results=LabResultService(db, access), imaging=ImagingService(db, access),
+            problems=ProblemService(db, access), family_history=FamilyHistoryService(db, access),
+            social_history=SocialHistoryService(db, access), documents=DocumentService(db, access),
+            appointments=AppointmentService(db, access), chart=ChartService(db, access),
+            practice=PracticeService(db, access), export=ExportService(db, access),
+            audit=AuditService(db, access),
         )

@@ -14,6 +14,7 @@ from emr_desktop.domain.enums import AppointmentStatus, EncounterType
 from emr_desktop.domain.errors import ValidationError
 from emr_desktop.domain.records import AppointmentDTO
 from emr_desktop.models import Appointment
+from emr_desktop.security.permissions import Category, Verb
 from emr_desktop.services.base import RecordService, writable
 
 
@@ -21,6 +22,7 @@ class AppointmentService(RecordService[Appointment, AppointmentDTO]):
     model = Appointment
     dto = AppointmentDTO
     kind = "appointment"
+    category = Category.SCHEDULE
     creatable = writable(AppointmentDTO)
     updatable = creatable - {"patient_id"}
     enums = {"status": AppointmentStatus, "appointment_type": EncounterType}
@@ -39,5 +41,7 @@ class AppointmentService(RecordService[Appointment, AppointmentDTO]):
                                          Appointment.record_status == "active")
         if provider_id is not None:
             stmt = stmt.where(Appointment.provider_id == provider_id)
-        with self.db.read() as session:
-            return [AppointmentDTO.from_row(r) for r in session.scalars(stmt.order_by(Appointment.start_time))]
+        with self._on_patient(actor, None, Verb.READ, None) as ctx:
+            found = [AppointmentDTO.from_row(r) for r in ctx.session.scalars(stmt.order_by(Appointment.start_time))]
+            ctx.audit(self.category, "read", None, "", f"schedule: {len(found)} appointment(s)")
+            return found

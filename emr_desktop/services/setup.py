@@ -55,8 +55,3 @@ def initialize_practice(db: Database, *, practice_name: str, workstation_name: s
         roles=(Role.ADMIN.value,), iterations=password_iterations)
     return SetupResult(result_practice, result_ws, admin)
 
-
-def practice(db: Database) -> PracticeDTO | None:
-    with db.read() as session:
-        row = session.scalar(select(Practice).order_by(Practice.id))
-        return PracticeDTO.from_row(row) if row else None

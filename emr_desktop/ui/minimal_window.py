@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from emr_desktop.domain.actor import Actor
 from emr_desktop.domain.codes import VITALS_BY_LOINC
-from emr_desktop.domain.errors import EmrError
+from emr_desktop.domain.errors import EmrError, SecondFactorRequired
 from emr_desktop.domain.records import ChartDTO, PatientDTO
 from emr_desktop.services.registry import Services
 from emr_desktop.ui.tasks import TaskRunner
@@ -39,6 +39,9 @@ class LoginDialog(QDialog):
         self.username = QLineEdit("admin")
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.code = QLineEdit()
+        self.code.setPlaceholderText("6-digit code from your authenticator app")
+        self.code.setMaxLength(7)
         self.message = QLabel("")
         self.message.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
@@ -49,6 +52,9 @@ class LoginDialog(QDialog):
         form = QFormLayout(self)
         form.addRow("User name", self.username)
         form.addRow("Password", self.password)
+        form.addRow("Code", self.code)
+        form.setRowVisible(self.code, False)
+        self._form = form
         form.addRow(self.message)
         form.addRow(buttons)
         self.password.setFocus()
@@ -56,8 +62,9 @@ class LoginDialog(QDialog):
     def _try_login(self) -> None:
         self.ok_button.setEnabled(False)
         self.message.setText("Checking...")
-        user, pw = self.username.text(), self.password.text()
-        self._tasks.run(lambda: self._services.users.authenticate(user, pw), self._logged_in, self._failed)
+        user, pw, code = self.username.text(), self.password.text(), self.code.text() or None
+        self._tasks.run(lambda: self._services.users.authenticate(user, pw, code),
+                        self._logged_in, self._failed)
 
     def _logged_in(self, actor: Actor) -> None:
         self.actor = actor
@@ -66,7 +73,12 @@ class LoginDialog(QDialog):
 
     def _failed(self, exc: BaseException) -> None:
         self.ok_button.setEnabled(True)
-        self.password.clear()
+        self.code.clear()
+        if isinstance(exc, SecondFactorRequired):
+            self._form.setRowVisible(self.code, True)
+            self.code.setFocus()
+        else:
+            self.password.clear()
         self.message.setText(exc.full_message() if isinstance(exc, EmrError) else "Log-in failed.")
 
 
@@ -74,7 +86,9 @@ class MinimalWindow(QMainWindow):
     def __init__(self, services: Services, tasks: TaskRunner, actor: Actor, practice_name: str) -> None:
         super().__init__()
         self._services, self._tasks, self._actor = services, tasks, actor
-        self.setWindowTitle(f"emr-desktop - {practice_name} - {actor.display_name or actor.username}")
+        self._practice_name = practice_name
+        self.locked = False
+        self._set_title()
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search: name, date of birth, MRN or phone")
         self.results = QListWidget()
@@ -95,6 +109,42 @@ class MinimalWindow(QMainWindow):
         self.search.returnPressed.connect(self._open_first)
         self.results.itemActivated.connect(self._open_item)
         self.resize(1100, 700)
+
+    @property
+    def actor(self) -> Actor:
+        return self._actor
+
+    def _set_title(self) -> None:
+        who = self._actor.display_name or self._actor.username
+        self.setWindowTitle(f"emr-desktop - {self._practice_name} - {who}")
+
+    def clear_phi(self) -> None:
+        """Remove every patient detail from the widgets (idle lock, user switch)."""
+        self._debounce.stop()
+        self.search.clear()
+        self.results.clear()
+        self.chart.clear()
+        self.statusBar().clearMessage()
+
+    def lock(self) -> None:
+        """Idle lock: clear PHI, hide the window, log the session out, ask for a log-in."""
+        if self.locked:
+            return
+        self.locked = True
+        self.clear_phi()
+        self.hide()
+        previous = self._actor
+        self._tasks.run(lambda: self._services.users.logout(previous, reason="idle"),
+                        lambda _r: None, lambda _e: None)
+
+    def unlock(self, actor: Actor) -> None:
+        """The same user resumes; a different user starts a session of their own."""
+        if actor.user_id != self._actor.user_id:
+            self.clear_phi()
+        self._actor = actor
+        self._set_title()
+        self.locked = False
+        self.show()
 
     def _run_search(self) -> None:
         query = self.search.text()

@@ -15,6 +15,12 @@ from emr_desktop.security.keystore import INSECURE_KEYRING_ENV
 PASSWORD = "cli-test-password"
 
 
+def _chart_only(export: str) -> dict[str, object]:
+    tables = json.loads(export)["tables"]
+    tables.pop("audit_event")
+    return tables
+
+
 @pytest.fixture
 def run(tmp_path: Path, isolated_keyring: Path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("EMR_")}
@@ -46,12 +52,15 @@ def test_init_then_maintenance_commands(run, tmp_path: Path) -> None:
     assert "ok:" in run("check").stdout
 
     first = run("export", "--format", "json").stdout
-    assert first == run("export", "--format", "json").stdout
+    second = run("export", "--format", "json").stdout
+    assert _chart_only(first) == _chart_only(second)  # each export adds only its own audit entries
     doc = json.loads(first)
     assert doc["tables"]["practice"][0]["name"] == "Birch Clinic"
+    actions = [e["action"] for e in json.loads(second)["tables"]["audit_event"]]
+    assert actions.count("export") == 2 and actions.count("login") == 2
     out_file = tmp_path / "export.json"
     run("export", "--out", str(out_file))
-    assert out_file.read_text(encoding="utf-8") == first
+    assert _chart_only(out_file.read_text(encoding="utf-8")) == _chart_only(first)
     assert oct(out_file.stat().st_mode & 0o777) == "0o600"
 
     backup = tmp_path / "usb" / "chart-backup.db"
@@ -61,7 +70,7 @@ def test_init_then_maintenance_commands(run, tmp_path: Path) -> None:
     restored = run("restore", str(backup)).stdout
     assert "Restored" in restored and "kept" in restored
     assert "replaced-by-restore" in run("backup", "--list").stdout and listed is not None
-    assert run("export").stdout == first
+    assert _chart_only(run("export").stdout) == _chart_only(first)
 
 
 def test_wrong_password_and_missing_password(run) -> None:

@@ -56,7 +56,7 @@ def _every_file(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file())
 
 
-def test_nothing_readable_on_disk(store: ChartStore, services: Services, admin: Actor,
+def test_nothing_readable_on_disk(store: ChartStore, services: Services, admin: Actor, provider: Actor,
                                   settings: Settings, tmp_path: Path) -> None:
     family = "Zfam" + _random_word()
     given = "Zgiv" + _random_word()
@@ -69,7 +69,7 @@ def test_nothing_readable_on_disk(store: ChartStore, services: Services, admin: 
     patient = services.patients.register(admin, family_name=family, given_name=given,
                                          birth_date=date(1961, 7, 4), sex="female",
                                          phone_mobile="555-201-7788", alert_note=note_text)
-    note = services.notes.create(admin, patient_id=patient.id, title="Visit", subjective=note_text,
+    note = services.notes.create(provider, patient_id=patient.id, title="Visit", subjective=note_text,
                                  assessment=f"{family} {given}")
     assert note.subjective == note_text
     mrn = patient.mrn

@@ -65,10 +65,10 @@ def test_upgrade_from_saved_chart(fixture: Path, settings: Settings) -> None:
             assert any(f"before-upgrade-{saved_revision}" in p.name for p in list_backups(settings))
         # The saved clinical content is still readable through today's services.
         svc = Services.build(store.db)
-        admin = svc.users.authenticate("admin", "fixture-password")
-        found = svc.patients.search(admin, "testperson")
+        doctor = svc.users.authenticate("drfixture", "fixture-password")
+        found = svc.patients.search(doctor, "testperson")
         assert [p.given_name for p in found] == ["Alpha"]
-        chart = svc.chart.load(admin, found[0].id)
+        chart = svc.chart.load(doctor, found[0].id)
         assert chart.notes and all(svc.notes.verify_signature(n) for n in chart.notes)
         assert {v.loinc for v in chart.vitals} >= {"8480-6", "8462-4", "39156-5"}
         assert chart.prescriptions[0].status == "signed"

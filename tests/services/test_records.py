@@ -73,82 +73,82 @@ AREAS = sorted(_cases())
 
 
 @pytest.mark.parametrize("area", AREAS)
-def test_create_read_list_update_status(area: str, services: Services, provider: Any) -> None:
+def test_create_read_list_update_status(area: str, services: Services, everyone: Any) -> None:
     attr, make, change = _cases()[area]
     svc = getattr(services, attr)
-    patient = _patient(services, provider)
-    other = _patient(services, provider, family="Okafor")
+    patient = _patient(services, everyone)
+    other = _patient(services, everyone, family="Okafor")
 
-    created = svc.create(provider, **make(patient.id))
+    created = svc.create(everyone, **make(patient.id))
     assert isinstance(created, RecordDTO) and created.row_version == 0
     assert created.updated_hlc and Stamp.decode(created.updated_hlc).site == services.db.clock.site
-    assert svc.get(provider, created.id) == created
-    assert [r.id for r in svc.list_for_patient(provider, patient.id)] == [created.id]
-    assert svc.list_for_patient(provider, other.id) == []
+    assert svc.get(everyone, created.id) == created
+    assert [r.id for r in svc.list_for_patient(everyone, patient.id)] == [created.id]
+    assert svc.list_for_patient(everyone, other.id) == []
 
-    updated = svc.update(provider, created.id, **change)
+    updated = svc.update(everyone, created.id, **change)
     for name, value in change.items():
         assert getattr(updated, name) == value
     assert updated.updated_hlc > created.updated_hlc
-    assert svc.get(provider, created.id) == updated
+    assert svc.get(everyone, created.id) == updated
 
-    hidden = svc.set_record_status(provider, created.id, RecordStatus.ENTERED_IN_ERROR, "wrong patient")
+    hidden = svc.set_record_status(everyone, created.id, RecordStatus.ENTERED_IN_ERROR, "wrong patient")
     assert hidden.record_status == "entered-in-error" and hidden.record_status_reason == "wrong patient"
-    assert svc.list_for_patient(provider, patient.id) == []
-    assert [r.id for r in svc.list_for_patient(provider, patient.id, include_inactive=True)] == [created.id]
+    assert svc.list_for_patient(everyone, patient.id) == []
+    assert [r.id for r in svc.list_for_patient(everyone, patient.id, include_inactive=True)] == [created.id]
     with pytest.raises(ValidationError, match="entered-in-error"):
-        svc.update(provider, created.id, **change)
+        svc.update(everyone, created.id, **change)
 
 
 @pytest.mark.parametrize("area", AREAS)
-def test_input_is_checked(area: str, services: Services, provider: Any) -> None:
+def test_input_is_checked(area: str, services: Services, everyone: Any) -> None:
     attr, make, _change = _cases()[area]
     svc = getattr(services, attr)
-    patient = _patient(services, provider)
+    patient = _patient(services, everyone)
     good = make(patient.id)
     with pytest.raises(ValidationError, match="cannot be set"):
-        svc.create(provider, **good, record_status="active")
+        svc.create(everyone, **good, record_status="active")
     with pytest.raises(ValidationError, match="cannot be set"):
-        svc.create(provider, **good, no_such_field=1)
+        svc.create(everyone, **good, no_such_field=1)
     columns = svc.model.__table__.columns
     text_field = next(k for k, v in good.items()
                       if isinstance(v, str) and k not in svc.enums and getattr(columns[k].type, "length", None))
     with pytest.raises(ValidationError, match="too long"):
-        svc.create(provider, **{**good, text_field: "x" * 5000})
+        svc.create(everyone, **{**good, text_field: "x" * 5000})
     with pytest.raises(ValidationError, match="reason"):
-        created = svc.create(provider, **good)
-        svc.set_record_status(provider, created.id, RecordStatus.INACTIVE, "  ")
+        created = svc.create(everyone, **good)
+        svc.set_record_status(everyone, created.id, RecordStatus.INACTIVE, "  ")
     with pytest.raises(NotFound):
-        svc.get(provider, uuid.uuid4())
+        svc.get(everyone, uuid.uuid4())
 
 
-def test_required_fields_and_enums(services: Services, provider: Any) -> None:
+def test_required_fields_and_enums(services: Services, everyone: Any) -> None:
     with pytest.raises(ValidationError, match="required: .*Given name"):
-        services.patients.register(provider, family_name="Lee", birth_date=date(2000, 1, 1), sex="male")
+        services.patients.register(everyone, family_name="Lee", birth_date=date(2000, 1, 1), sex="male")
     with pytest.raises(ValidationError, match="must be one of"):
-        _patient(services, provider, sex="robot")
+        _patient(services, everyone, sex="robot")
     with pytest.raises(ValidationError, match="future"):
-        _patient(services, provider, birth_date=date.today() + timedelta(days=1))
+        _patient(services, everyone, birth_date=date.today() + timedelta(days=1))
 
 
-def test_failed_action_leaves_nothing_behind(services: Services, provider: Any) -> None:
+def test_failed_action_leaves_nothing_behind(services: Services, everyone: Any) -> None:
     """One unit of work per action: a failure half-way rolls the whole action back."""
     with services.db.read() as s:
         before = s.scalar(select(func.count()).select_from(Patient))
     with pytest.raises(ValidationError):
-        services.vitals.record(provider, _patient(services, provider).id, systolic=120, diastolic=80,
+        services.vitals.record(everyone, _patient(services, everyone).id, systolic=120, diastolic=80,
                                pulse=900)  # second value impossible: nothing of the panel is saved
     with services.db.read() as s:
         assert s.scalar(select(func.count()).select_from(Patient)) == before + 1
-    assert services.chart.load(provider, services.patients.search(provider, "Rivera")[0].id).vitals == ()
+    assert services.chart.load(everyone, services.patients.search(everyone, "Rivera")[0].id).vitals == ()
 
 
-def test_changes_are_stamped_with_actor_and_a_monotonic_clock(services: Services, provider: Any) -> None:
-    p = _patient(services, provider)
+def test_changes_are_stamped_with_actor_and_a_monotonic_clock(services: Services, everyone: Any) -> None:
+    p = _patient(services, everyone)
     stamps = [p.updated_hlc]
     for i in range(20):
-        stamps.append(services.patients.update(provider, p.id, alert_note=f"alert {i}").updated_hlc)
+        stamps.append(services.patients.update(everyone, p.id, alert_note=f"alert {i}").updated_hlc)
     assert stamps == sorted(stamps) and len(set(stamps)) == len(stamps)
     with services.db.read() as s:
         row = s.get(Patient, p.id)
-        assert row.updated_by == provider.user_id and row.origin_site == services.db.clock.site
+        assert row.updated_by == everyone.user_id and row.origin_site == services.db.clock.site
