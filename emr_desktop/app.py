@@ -39,6 +39,15 @@ def run_gui(settings: Settings) -> int:
         app.installEventFilter(idle)
         SessionController(services, tasks, window, idle, name)
         window.show()
+        if not settings.wants_full_verify(settings.db_path.stat().st_size):
+            # Large chart: pages were spot-checked at open; verify all of them in the background.
+            def damaged(exc: BaseException) -> None:
+                window.lock()
+                text = exc.full_message() if isinstance(exc, EmrError) else "The chart could not be verified."
+                QMessageBox.critical(None, "emr-desktop", text)
+                app.quit()
+
+            tasks.run(store.verify_pages, lambda _r: None, damaged)
         return app.exec()
     finally:
         store.close()

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("emr_desktop")
 DEMO_PASSWORD = "demo-password"
+ENCRYPTION_CATEGORY = "encryption"
 
 
 def _password(args: argparse.Namespace) -> str:
@@ -62,6 +63,13 @@ def _logged_in_store(args: argparse.Namespace) -> Iterator[tuple[ChartStore, Act
         store.close()
 
 
+def _audit_key_event(store: ChartStore, action: str) -> None:
+    """Encryption-status events (key created, recovered; chart restored) in the audit trail."""
+    from emr_desktop.security.audit import AuditTrail
+
+    AuditTrail(store.db).record(Actor.system(), category=ENCRYPTION_CATEGORY, action=action)
+
+
 def _print_recovery(code: str) -> None:
     print("\nRECOVERY KEY - shown only once. Print or write it down and keep it somewhere safe")
     print("(e.g. the practice safe). Without it, a lost keyring means a lost chart on this PC.\n")
@@ -82,6 +90,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     try:
         initialize_practice(store.db, practice_name=args.practice_name,
                             workstation_name=args.workstation_name, admin_password=password)
+        _audit_key_event(store, "key-created")
     finally:
         store.close()
     print(f"Created an encrypted chart in {settings.data_dir}")
@@ -103,6 +112,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     try:
         summary = generate_demo_practice(store, patients=args.patients, seed=args.seed,
                                          password=password, progress=_progress_printer())
+        _audit_key_event(store, "key-created")
     finally:
         store.close()
     print(f"\nCreated a demo practice with {args.patients} synthetic patients in {settings.data_dir}")
@@ -136,6 +146,11 @@ def cmd_recover(args: argparse.Namespace) -> int:
     else:
         code = sys.stdin.readline()
     ChartStore.recover(_settings(args), KeyStore(), key_from_recovery_code(code))
+    store = _open(args)
+    try:
+        _audit_key_event(store, "key-recovered")
+    finally:
+        store.close()
     print("The key is back in this computer's keyring; the chart opens again.")
     return 0
 
@@ -160,6 +175,11 @@ def cmd_restore(args: argparse.Namespace) -> int:
     from emr_desktop.db.store import ChartStore
 
     kept = ChartStore.restore(_settings(args), KeyStore(), Path(args.file))
+    store = _open(args)
+    try:
+        _audit_key_event(store, "chart-restored")
+    finally:
+        store.close()
     print(f"Restored the chart from {args.file}.")
     if kept is not None:
         print(f"The replaced chart file was kept as {kept}.")

@@ -141,7 +141,12 @@ def _damaged_pages(execute: Callable[[str], Iterable[Sequence[object]]]) -> list
 
 def verify_file(path: Path, key: bytes, *, full: bool = True) -> None:
     """Raise CorruptDatabase unless ``path`` opens with ``key`` and (``full``) every page's HMAC
-    verifies. Reads only; the caller has already established that the key is the right one."""
+    verifies and the b-tree structure is sound. Reads only; the caller has already established
+    that the key is the right one.
+
+    Without ``full`` only the size, page 1 and the schema are read: SQLCipher still verifies each
+    page's HMAC whenever it is read later, and a file shorter than its header says is refused by
+    SQLite on the first read."""
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -218,7 +223,7 @@ class ChartStore:
         if not key_matches(key, meta.key_check):
             raise WrongKey(path)
         try:
-            verify_file(path, key, full=settings.verify_on_open)
+            verify_file(path, key, full=settings.wants_full_verify(path.stat().st_size))
         except CorruptDatabase as exc:
             backups = [p for p in list_backups(settings) if not p.name.endswith(_REPLACED)]
             raise CorruptDatabase(path, exc.detail, backups[0] if backups else None) from exc
@@ -250,6 +255,15 @@ class ChartStore:
             self.backup(reason=f"before-upgrade-{current}")
         log.info("upgrading chart schema from %s to %s", current, head)
         migrate.upgrade(self.engine)
+
+    def verify_pages(self) -> None:
+        """Full page and structure verification, for charts too large to verify at open: the app
+        runs it in the background after log-in (raises CorruptDatabase naming the latest backup)."""
+        try:
+            verify_file(self.settings.db_path, self._key, full=True)
+        except CorruptDatabase as exc:
+            backups = [p for p in list_backups(self.settings) if not p.name.endswith(_REPLACED)]
+            raise CorruptDatabase(self.settings.db_path, exc.detail, backups[0] if backups else None) from exc
 
     def _has_tables(self) -> bool:
         with self.engine.connect() as conn:
@@ -300,6 +314,9 @@ class ChartStore:
         by the application itself."""
         with self.engine.connect() as conn:
             raw = conn.connection.dbapi_connection
+            if dest.exists():
+                raise BackupError(f"{dest} already exists; choose a new file name.")
+            dest.touch(mode=0o600)
             raw.execute("ATTACH DATABASE ? AS plaintext KEY ''", (str(dest),))  # type: ignore[union-attr]
             try:
                 raw.execute("SELECT sqlcipher_export('plaintext')")  # type: ignore[union-attr]

@@ -184,6 +184,34 @@ class UserService:
             session.flush()
             return UserDTO.from_row(user, self._roles(session, user.id))
 
+    def set_roles(self, actor: Actor, user_id: uuid.UUID, roles: tuple[str, ...]) -> UserDTO:
+        """Give a user exactly these roles (removed roles are made inactive, never deleted)."""
+        wanted = set(roles)
+        unknown = sorted(wanted - set(Role._value2member_map_))
+        if unknown or not wanted:
+            raise ValidationError("Choose one or more of: " + ", ".join(r.value for r in Role) + ".", "roles")
+        with self.access.action(actor) as ctx:
+            ctx.authorize(Category.USERS, Verb.MANAGE, None, user_id)
+            session = ctx.session
+            user = self._user(session, user_id)
+            before = set(self._roles(session, user.id))
+            if Role.ADMIN.value in before - wanted and self._active_admins(session) <= 1:
+                raise ValidationError("This is the practice's last active administrator; make "
+                                      "someone else an administrator first.", "roles")
+            rows = {r.role: r for r in session.scalars(select(RoleAssignment).where(
+                RoleAssignment.user_id == user.id))}
+            for role in wanted | set(rows):
+                row = rows.get(role)
+                status = (RecordStatus.ACTIVE if role in wanted else RecordStatus.INACTIVE).value
+                if row is None:
+                    session.add(RoleAssignment(user_id=user.id, role=role))
+                elif row.record_status != status:
+                    row.record_status = status
+            session.flush()
+            ctx.audit(Category.USERS, "role-change", None, user.id,
+                      f"{','.join(sorted(before)) or '-'} -> {','.join(sorted(wanted))}")
+            return UserDTO.from_row(user, self._roles(session, user.id))
+
     @staticmethod
     def _active_admins(session: Session) -> int:
         return session.scalar(

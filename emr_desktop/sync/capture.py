@@ -37,6 +37,13 @@ def _before_flush(session: Session, flush_context: Any, instances: Any) -> None:
             obj.updated_by = actor
             stamped = True
     if stamped:
+        session.info["hlc_to_persist"] = True
+
+
+def _before_commit(session: Session) -> None:
+    """Persist the clock once per transaction (not per flush: chart opens flush many times)."""
+    clock: HybridLogicalClock | None = session.info.get("clock")
+    if clock is not None and session.info.pop("hlc_to_persist", False):
         session.merge(SyncState(key=HLC_STATE_KEY, value=clock.last.encode()))
 
 
@@ -46,3 +53,4 @@ def install(session_class: type[Session]) -> None:
     (Not to sessionmaker instances: SQLAlchemy keys listeners by id(), and a collected
     sessionmaker's id can be reused by a new one, making "already installed" checks lie.)"""
     event.listen(session_class, "before_flush", _before_flush)
+    event.listen(session_class, "before_commit", _before_commit)

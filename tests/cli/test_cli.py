@@ -58,6 +58,7 @@ def test_init_then_maintenance_commands(run, tmp_path: Path) -> None:
     assert doc["tables"]["practice"][0]["name"] == "Birch Clinic"
     actions = [e["action"] for e in json.loads(second)["tables"]["audit_event"]]
     assert actions.count("export") == 2 and actions.count("login") == 2
+    assert actions[0] != "key-created" and "key-created" in actions  # set-up itself comes first
     out_file = tmp_path / "export.json"
     run("export", "--out", str(out_file))
     assert _chart_only(out_file.read_text(encoding="utf-8")) == _chart_only(first)

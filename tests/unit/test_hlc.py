@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from emr_desktop.config import Settings
+from emr_desktop.db.store import ChartStore
+from emr_desktop.domain.actor import Actor
+from emr_desktop.models import SyncState
+from emr_desktop.security.keystore import KeyStore
+from emr_desktop.services.registry import Services
 from emr_desktop.sync.hlc import ClockDriftError, HybridLogicalClock, Stamp
 
 
@@ -62,3 +70,18 @@ def test_decode_rejects_garbage() -> None:
         Stamp.decode("not-a-stamp")
     with pytest.raises(ValueError):
         Stamp.decode(f"{1 << 49}-00000-ws")
+
+
+def test_clock_survives_reopening_the_store(store: ChartStore, services: Services, admin: Actor,
+                                            settings: Settings) -> None:
+    p = services.patients.register(admin, family_name="Clock", given_name="Test",
+                                   birth_date=date(2000, 1, 1), sex="male")
+    last = services.patients.update(admin, p.id, alert_note="x").updated_hlc
+    with store.db.read() as s:
+        assert s.get(SyncState, "hlc").value == last  # persisted with the change
+    store.close()
+    reopened = ChartStore.open(settings, KeyStore())
+    try:
+        assert reopened.db.clock.now().encode() > last
+    finally:
+        reopened.close()
