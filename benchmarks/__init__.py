@@ -1,0 +1,1 @@
+"""Benchmarks for emr-desktop: ``python -m benchmarks`` prints one table (see README.md)."""
