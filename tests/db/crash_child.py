@@ -51,7 +51,8 @@ def main() -> None:
     opened = time.perf_counter()
     say(f"open {(imported - T0) * 1000:.1f} {(opened - imported) * 1000:.1f}")
     patients, notes = PatientService(store.db), NoteService(store.db)
-    actor = Actor(user_id=user_id, username="admin", roles=frozenset({"admin"}))
+    # admin registers patients; the provider role lets the same writer add notes
+    actor = Actor(user_id=user_id, username="admin", roles=frozenset({"admin", "provider"}))
     n = 0
     while True:
         n += 1
