@@ -44,29 +44,10 @@ from emr_desktop.security import passwords
 from emr_desktop.security.keystore import INSECURE_KEYRING_ENV, KeyStore, key_from_recovery_code
 from emr_desktop.services.registry import Services
 from emr_desktop.services.setup import initialize_practice
+from tests.fakes import MemoryKeyring
 
 PATIENTS = 300
 PAGE = engine_mod.PAGE_SIZE
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """Holds the template chart's key while it is built (outside any test's keyring)."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self.entries.pop((service, username), None) is None:
-            raise keyring.errors.PasswordDeleteError(username)
 
 
 @dataclass(frozen=True)

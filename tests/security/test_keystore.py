@@ -38,31 +38,10 @@ from emr_desktop.security.keystore import (
     new_key,
     recovery_code,
 )
+from tests.fakes import MemoryKeyring
 
 B32 = string.ascii_uppercase + "234567"  # RFC 4648 alphabet: the only characters a code contains
 keys = st.binary(min_size=KEY_BYTES, max_size=KEY_BYTES)
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """A stand-in for an OS keyring (Secret Service, Keychain, Credential Manager)."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        try:
-            del self.entries[(service, username)]
-        except KeyError:
-            raise keyring.errors.PasswordDeleteError(username) from None
 
 
 class LowPriorityKeyring(MemoryKeyring):
