@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from emr_desktop import __version__, cli_audit
+from emr_desktop import __version__, cli_admin, cli_audit
 from emr_desktop.config import PASSWORD_ENV, Settings, default_data_dir
 from emr_desktop.domain.actor import Actor
 from emr_desktop.domain.errors import EmrError
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("emr_desktop")
 DEMO_PASSWORD = "demo-password"
 ENCRYPTION_CATEGORY = "encryption"
+TOTP_CODE_ENV = "EMR_TOTP_CODE"  # the authenticator code, for accounts with two-step log-in
 
 
 def _password(args: argparse.Namespace) -> str:
@@ -50,7 +51,8 @@ def _open(args: argparse.Namespace) -> ChartStore:
 def _login(args: argparse.Namespace, store: ChartStore) -> Actor:
     from emr_desktop.services.users import UserService
 
-    return UserService(store.db).authenticate(args.user, _password(args))
+    return UserService(store.db).authenticate(args.user, _password(args),
+                                              os.environ.get(TOTP_CODE_ENV) or None)
 
 
 @contextmanager
@@ -264,6 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="file to write (default: standard output)")
     p.set_defaults(func=cmd_export)
     cli_audit.register(sub, _logged_in_store)
+    cli_admin.register(sub, _logged_in_store)
     return parser
 
 

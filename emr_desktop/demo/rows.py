@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from sqlalchemy import Dialect, insert
@@ -88,8 +88,7 @@ _PROBE_UUID = uuid.UUID("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b")
 _PROBE_INSTANT = datetime(2024, 2, 29, 23, 59, 58, 123456, tzinfo=UTC)
 
 
-def _uuid_hex(value: uuid.UUID) -> str:
-    return value.hex
+_uuid_hex: Processor = attrgetter("hex")
 
 
 def _utc_text(value: datetime) -> str:

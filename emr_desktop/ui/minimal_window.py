@@ -3,6 +3,7 @@ summary. Everything that touches the database runs through TaskRunner."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
 from PySide6.QtCore import Qt, QTimer
@@ -10,11 +11,13 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QPushButton,
     QSplitter,
     QTextBrowser,
     QVBoxLayout,
@@ -93,13 +96,24 @@ class MinimalWindow(QMainWindow):
         self.search.setPlaceholderText("Search: name, date of birth, MRN or phone")
         self.results = QListWidget()
         self.chart = QTextBrowser()
+        self.emergency = QPushButton("Emergency access...")
+        self.emergency.setToolTip("Open the sections your role may not see, for this chart and session. "
+                                  "You must give a reason; it is audited.")
+        self.emergency.hide()
+        self.emergency.clicked.connect(self._ask_emergency_access)
+        self._open_patient: uuid.UUID | None = None
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.chart)
+        right_layout.addWidget(self.emergency)
         left = QWidget()
         layout = QVBoxLayout(left)
         layout.addWidget(self.search)
         layout.addWidget(self.results)
         splitter = QSplitter()
         splitter.addWidget(left)
-        splitter.addWidget(self.chart)
+        splitter.addWidget(right)
         splitter.setSizes([350, 650])
         self.setCentralWidget(splitter)
         self.statusBar().showMessage("Type to search.")
@@ -121,6 +135,8 @@ class MinimalWindow(QMainWindow):
     def clear_phi(self) -> None:
         """Remove every patient detail from the widgets (idle lock, user switch)."""
         self._debounce.stop()
+        self._open_patient = None
+        self.emergency.hide()
         self.search.clear()
         self.results.clear()
         self.chart.clear()
@@ -164,12 +180,33 @@ class MinimalWindow(QMainWindow):
             self._open_item(self.results.item(0))
 
     def _open_item(self, item: QListWidgetItem) -> None:
-        patient_id = item.data(Qt.ItemDataRole.UserRole)
-        self._tasks.run(lambda: self._services.chart.load(self._actor, patient_id),
-                        self._show_chart, self._error)
+        self._load_chart(item.data(Qt.ItemDataRole.UserRole))
+
+    def _load_chart(self, patient_id: uuid.UUID) -> None:
+        actor = self._actor
+        self._tasks.run(lambda: self._services.chart.load(actor, patient_id), self._show_chart, self._error)
 
     def _show_chart(self, chart: ChartDTO) -> None:
+        self._open_patient = chart.patient.id
         self.chart.setHtml(chart_summary_html(chart))
+        self.emergency.setVisible(bool(chart.withheld))
+
+    def _ask_emergency_access(self) -> None:
+        patient_id = self._open_patient
+        if patient_id is None:
+            return
+        reason, ok = QInputDialog.getText(self, "Emergency access",
+                                          "Why do you need this chart now? (recorded in the audit trail)")
+        if not ok:
+            return
+        actor = self._actor
+        self._tasks.run(lambda: self._services.access.grant_emergency_access(actor, patient_id, reason),
+                        lambda granted: self._emergency_granted(granted, patient_id), self._error)
+
+    def _emergency_granted(self, actor: Actor, patient_id: uuid.UUID) -> None:
+        self._actor = actor
+        self.statusBar().showMessage("Emergency access granted for this chart; it is audited.")
+        self._load_chart(patient_id)
 
     def _error(self, exc: BaseException) -> None:
         self.statusBar().showMessage(exc.message if isinstance(exc, EmrError) else "Something went wrong.")
@@ -196,6 +233,9 @@ def chart_summary_html(chart: ChartDTO) -> str:
     section("Active problems", [f"{x.display} ({x.icd10_code})" for x in chart.problems if x.status == "active"])
     section("Current medications", [f"{m.display} - {m.sig}" for m in chart.medications if m.status == "active"])
     section("Last vitals", [f"{k}: {v}" for k, v in latest.items()])
+    if chart.withheld:
+        parts.append("<p><i>Not shown to your role: " + escape(", ".join(sorted(
+            name.replace("_", " ") for name in chart.withheld))) + ".</i></p>")
     section("Recent encounters", [f"{e.start_time:%Y-%m-%d} {e.encounter_type}: {e.reason}"
                                   for e in chart.encounters[:10]])
     return "".join(parts)

@@ -44,3 +44,30 @@ def test_search_and_open_chart(qtbot: Any, services: Services, provider: Any) ->
     text = window.chart.toPlainText()
     assert "Sulfonamide" in text and p.mrn in text
     tasks.wait_for_idle()
+
+
+def test_emergency_access_from_the_window(qtbot: Any, services: Services, provider: Any, admin: Any,
+                                          monkeypatch: Any) -> None:
+    from PySide6.QtWidgets import QInputDialog
+
+    p = services.patients.register(provider, family_name="Breakglass", given_name="Eve",
+                                   birth_date=date(1950, 3, 3), sex="female")
+    services.problems.create(provider, patient_id=p.id, icd10_code="I48.91", display="Atrial fibrillation")
+    services.users.create_user(admin, username="desk", display_name="Front Desk", password=TEST_PASSWORD,
+                               roles=("front_desk",))
+    desk = services.users.authenticate("desk", TEST_PASSWORD)
+    tasks = TaskRunner()
+    window = MinimalWindow(services, tasks, desk, "Test Family Practice")
+    qtbot.addWidget(window)
+    window.show()
+    window.search.setText("breakg")
+    qtbot.waitUntil(lambda: window.results.count() == 1, timeout=10000)
+    qtbot.keyClick(window.search, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "Not shown to your role" in window.chart.toPlainText(), timeout=10000)
+    assert "Atrial fibrillation" not in window.chart.toPlainText() and window.emergency.isVisible()
+    monkeypatch.setattr(QInputDialog, "getText",
+                        lambda *a, **k: ("patient collapsed at the desk, calling 911", True))
+    qtbot.mouseClick(window.emergency, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Atrial fibrillation" in window.chart.toPlainText(), timeout=10000)
+    assert not window.emergency.isVisible() and p.id in window.actor.emergency_patients
+    tasks.wait_for_idle()
