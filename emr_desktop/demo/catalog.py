@@ -247,6 +247,20 @@ DRUGS: dict[str, Drug] = {d.key: d for d in (
          "disintegrating tablet", "1", "tablet", "oral", "every 8 hours as needed",
          "Dissolve 1 tablet on the tongue every 8 hours as needed for nausea.", 6, "tablet", 2,
          as_needed=True),
+    # children's forms
+    Drug("ibuprofen_susp", "", "ibuprofen 100 MG/5ML Oral Suspension", "100 mg/5 mL",
+         "oral suspension", "7.5", "mL", "oral", "every 6 hours as needed",
+         "Give 7.5 mL by mouth every 6 hours with food as needed for pain or fever.", 120, "mL", 7,
+         as_needed=True),
+    Drug("azithromycin_susp", "", "azithromycin 200 MG/5ML Oral Suspension", "200 mg/5 mL",
+         "oral suspension", "4", "mL", "oral", "once daily",
+         "Give 4 mL by mouth once daily for 5 days. Shake well.", 22.5, "mL", 5),
+    Drug("cephalexin_susp", "", "cephalexin 250 MG/5ML Oral Suspension", "250 mg/5 mL",
+         "oral suspension", "5", "mL", "oral", "twice daily",
+         "Give 5 mL by mouth twice daily for 7 days. Shake well; keep refrigerated.", 100, "mL", 7),
+    Drug("oseltamivir_susp", "", "oseltamivir 6 MG/ML Oral Suspension", "6 mg/mL",
+         "oral suspension", "7.5", "mL", "oral", "twice daily",
+         "Give 7.5 mL by mouth twice daily for 5 days.", 75, "mL", 5),
     Drug("epinephrine_autoinjector", "1870230", "NDA020800 0.3 ML Epinephrine 1 MG/ML Auto-Injector",
          "0.3 mg", "auto-injector", "0.3", "mg", "intramuscular", "once as needed",
          "Inject into the outer thigh once as needed for severe allergic reaction; call 911.", 2,
@@ -303,11 +317,21 @@ ACUTE_DRUGS: dict[str, tuple[tuple[str, float], ...]] = {
     "gastroenteritis": (("ondansetron_4", 1), ("", 1)),
 }
 
+#: Children under 12 get liquid forms (or a gentler choice) instead of these adult products.
+CHILD_SUBSTITUTES: dict[str, str] = {
+    "penicillin_v_500": "amoxicillin_susp", "amox_clav": "amoxicillin_susp",
+    "ibuprofen_200": "ibuprofen_susp", "acetaminophen_325": "ibuprofen_susp",
+    "azithromycin_250": "azithromycin_susp", "nitrofurantoin_100": "cephalexin_susp",
+    "oseltamivir_75": "oseltamivir_susp", "prednisone_20": "hydrocortisone_cream",
+    "oxycodone_apap": "ibuprofen_susp", "ondansetron_4": "",
+}
+
 #: Drugs that must not be given to a patient with the matching allergy -> substitute.
 ALLERGY_SUBSTITUTES: dict[str, dict[str, str]] = {
     "penicillin": {"penicillin_v_500": "azithromycin_250", "amox_clav": "azithromycin_250",
-                   "amoxicillin_susp": "azithromycin_250"},
-    "nsaid": {"ibuprofen_200": "acetaminophen_325", "naproxen_220": "acetaminophen_325"},
+                   "amoxicillin_susp": "azithromycin_susp"},
+    "nsaid": {"ibuprofen_200": "acetaminophen_325", "naproxen_220": "acetaminophen_325",
+              "ibuprofen_susp": ""},
 }
 
 

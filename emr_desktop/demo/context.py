@@ -99,7 +99,7 @@ class Chart:
     provider: StaffMember
     language: str
     interpreter: bool
-    start: date  # first visit: the chart's history begins here
+    start: date  # the chart's history begins here (the first visit is on or after it)
     end: date  # the day generation stops (as_of, or the date of death)
     deceased: date | None = None
     id: uuid.UUID = NIL  # set once the first visit (the registration time) is known

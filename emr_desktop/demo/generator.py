@@ -1,11 +1,12 @@
 """`emr-desktop demo`: a synthetic family practice with multi-year patient histories.
 
 The practice, its workstation and its staff are set up through the services (so passwords are
-hashed and roles assigned exactly as in production). Patients are generated in batches and
-written with one executemany per table per batch: the per-record services would take hours for
+hashed and roles assigned exactly as in production). Patients are generated in batches (see
+producer.py: in a helper process when that helps) and written with one executemany per table
+per batch, several batches per unit of work: the per-record services would take hours for
 100,000 patients. Every generated clinical row, ids included, is a function of the seed, the
-patient count and ``as_of``; only sync metadata, the set-up rows and password hashes differ
-between runs.
+patient count and ``as_of``; only sync metadata, the set-up rows and password hashes (and the
+signature hashes, which seal the staff user ids) differ between runs.
 
 Nothing here prints or logs patient data; progress is reported as counts only.
 """
@@ -15,7 +16,8 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -24,6 +26,7 @@ from emr_desktop.db.store import ChartStore
 from emr_desktop.demo.context import StaffMember
 from emr_desktop.demo.people import (
     PRACTICE_NAME,
+    PRACTICE_TIME_ZONE,
     STAFF,
     WORKSTATION_NAME,
     make_dea,
@@ -87,7 +90,7 @@ def generate_demo_practice(store: ChartStore, *, patients: int, seed: int, passw
     either way."""
     if patients < 0:
         raise ValueError("patients must be zero or more")
-    as_of = as_of or date.today()
+    as_of = as_of or datetime.now(ZoneInfo(PRACTICE_TIME_ZONE)).date()  # the practice's today
     setup_rng = random.Random(f"emr-demo:{seed}:practice")
     initialize_practice(store.db, practice_name=PRACTICE_NAME, workstation_name=WORKSTATION_NAME,
                         admin_password=password, practice_details=practice_details(setup_rng))

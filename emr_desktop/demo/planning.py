@@ -5,6 +5,7 @@ follow-ups, acute visits, flu shots) over the years the chart covers."""
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from emr_desktop.demo.catalog import ALLERGIES
@@ -16,9 +17,8 @@ from emr_desktop.demo.context import (
     gauss,
     poisson,
     weekday_on_or_after,
-    weighted,
 )
-from emr_desktop.demo.people import LOCALES, NICKNAMES
+from emr_desktop.demo.people import ENGLISH_NAMES, LOCALES, NICKNAMES
 from emr_desktop.demo.vaccines import WELL_CHILD_AGES
 from emr_desktop.domain.enums import EncounterType
 
@@ -42,6 +42,8 @@ ACUTE_REASONS: tuple[tuple[str, float, float, float], ...] = (
 )
 FLU_SEASON_MONTHS = (10, 11, 12, 1, 2, 3)
 
+AddVisit = Callable[[date, str, str], Visit | None]
+
 
 def pick_age_days(rng: random.Random) -> int:
     low, high, _w = rng.choices(AGE_BANDS, weights=[b[2] for b in AGE_BANDS])[0]
@@ -56,8 +58,6 @@ def preferred_name(rng: random.Random, given: str, locale: str, middle: str) -> 
     if rng.random() > 0.12:
         return ""
     if locale in ("vi_VN", "zh_CN"):
-        from emr_desktop.demo.people import ENGLISH_NAMES
-
         return rng.choice(ENGLISH_NAMES)
     if given in NICKNAMES:
         return NICKNAMES[given]
@@ -157,7 +157,7 @@ def plan_visits(ctx: DemoContext, chart: Chart) -> list[Visit]:
     rng = chart.rng
     planned: dict[date, Visit] = {}
 
-    def add(day: date, kind: str, label: str = "") -> Visit | None:
+    def add(day: date, kind: str, label: str) -> Visit | None:
         day = weekday_on_or_after(day)
         for shift in (0, 1, 2, 3):
             candidate = weekday_on_or_after(day + timedelta(days=shift))
@@ -182,7 +182,7 @@ def plan_visits(ctx: DemoContext, chart: Chart) -> list[Visit]:
     first = True
     while cursor < chart.end:
         if (first and cursor == chart.start and rng.random() < 0.6) or rng.random() < (0.8 if chronic else 0.6):
-            add(cursor, EncounterType.ANNUAL_PHYSICAL.value)
+            add(cursor, EncounterType.ANNUAL_PHYSICAL.value, "")
         first = False
         cursor += timedelta(days=365 + rng.randint(-25, 35))
     _plan_follow_ups(chart, planned, add)
@@ -197,7 +197,7 @@ def plan_visits(ctx: DemoContext, chart: Chart) -> list[Visit]:
     return visits
 
 
-def _plan_follow_ups(chart: Chart, planned: dict[date, Visit], add: object) -> None:
+def _plan_follow_ups(chart: Chart, planned: dict[date, Visit], add: AddVisit) -> None:
     rng = chart.rng
     followed = [state for key, state in chart.conditions.items() if key in FOLLOW_UP_DAYS]
     if not followed:
@@ -214,11 +214,11 @@ def _plan_follow_ups(chart: Chart, planned: dict[date, Visit], add: object) -> N
         if all(abs((day - p).days) > 45 for p in physicals):
             tele = day >= date(2020, 4, 1) and rng.random() < (0.5 if mood_only else 0.07)
             kind = EncounterType.TELEHEALTH.value if tele else EncounterType.FOLLOW_UP.value
-            add(day, kind)  # type: ignore[operator]
+            add(day, kind, "")
         day += timedelta(days=interval + rng.randint(-14, 21))
 
 
-def _plan_acute(chart: Chart, add: object) -> None:
+def _plan_acute(chart: Chart, add: AddVisit) -> None:
     rng = chart.rng
     span = (chart.end - chart.start).days
     if span <= 0:
@@ -234,10 +234,10 @@ def _plan_acute(chart: Chart, add: object) -> None:
         reason = rng.choices(ACUTE_REASONS, weights=weights)[0][0]
         if reason == "influenza" and day.month not in FLU_SEASON_MONTHS:
             reason = "uri"
-        add(day, EncounterType.ACUTE.value, reason)  # type: ignore[operator]
+        add(day, EncounterType.ACUTE.value, reason)
 
 
-def _plan_flu(ctx: DemoContext, chart: Chart, visits: list[Visit], add: object) -> None:
+def _plan_flu(ctx: DemoContext, chart: Chart, visits: list[Visit], add: AddVisit) -> None:
     """Seasonal influenza vaccine: offered at a visit in September-December when there is one,
     otherwise some patients come in for a nurse visit (others get it at a pharmacy)."""
     rng = chart.rng
@@ -256,7 +256,7 @@ def _plan_flu(ctx: DemoContext, chart: Chart, visits: list[Visit], add: object) 
             visit.flu = "given" if roll < uptake else "refused" if roll < uptake + 0.1 else ""
         elif rng.random() < uptake * 0.6:
             nurse_day = date(year, 10, 1) + timedelta(days=rng.randrange(50))
-            visit = add(nurse_day, EncounterType.NURSE_VISIT.value)  # type: ignore[operator]
+            visit = add(nurse_day, EncounterType.NURSE_VISIT.value, "")
             if visit is not None:
                 visit.flu = "given"
 
@@ -282,13 +282,9 @@ def _assign_diagnoses(chart: Chart, visits: list[Visit]) -> None:
         state.noted = visit.day
         visit.diagnose.append(key)
         if state.resolved is not None and state.resolved <= state.noted + timedelta(days=180):
-            state.resolved = state.noted + timedelta(days=rng_days(chart.rng))
+            state.resolved = state.noted + timedelta(days=chart.rng.randint(240, 540))
         if state.resolved is not None and state.resolved >= chart.end:
             state.resolved = None
-
-
-def rng_days(rng: random.Random) -> int:
-    return rng.randint(240, 540)
 
 
 def history_start(ctx: DemoContext, rng: random.Random, birth: date, age: int) -> date:
@@ -298,7 +294,3 @@ def history_start(ctx: DemoContext, rng: random.Random, birth: date, age: int) -
         return earliest
     start = ctx.as_of - timedelta(days=int(rng.triangular(2.0, 10.0, 3.0) * YEAR))
     return min(max(start, earliest), max(earliest, ctx.as_of - timedelta(days=20)))
-
-
-def pick_acute_reason(rng: random.Random, options: tuple[tuple[str, float], ...]) -> str:
-    return weighted(rng, options)

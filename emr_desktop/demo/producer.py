@@ -96,8 +96,14 @@ def produce(plan: Plan, *, parallel: bool) -> Iterator[Iterator[Batch]]:
     env = dict(os.environ)
     package_root = str(Path(emr_desktop.__file__).resolve().parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
-    helper = subprocess.Popen([sys.executable, "-m", HELPER_MODULE], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, env=env)
+    try:
+        helper = subprocess.Popen([sys.executable, "-m", HELPER_MODULE], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, env=env)
+    except OSError as exc:  # no usable interpreter to start (embedded Python, say)
+        log.warning("demo generator helper could not start (%s); generating in-process",
+                    type(exc).__name__)
+        yield generate_batches(plan)
+        return
     assert helper.stdin is not None and helper.stdout is not None
     try:
         pickle.dump(plan, helper.stdin, protocol=pickle.HIGHEST_PROTOCOL)
@@ -136,7 +142,8 @@ def helper_main() -> int:
     """The helper process (``emr_desktop.demo.helper``): the plan on stdin, pickled batches on
     stdout, then ``None``."""
     channel = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
-    sys.stdout = sys.stderr  # a stray print must never corrupt the channel
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # stray output must never corrupt the
+    sys.stdout = sys.stderr  # channel, whether it comes from Python or from a C library
     plan = pickle.load(sys.stdin.buffer)
     try:
         for batch in generate_batches(plan):

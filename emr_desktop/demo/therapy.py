@@ -12,6 +12,7 @@ from typing import Any
 from emr_desktop.demo.catalog import (
     ACUTE_DRUGS,
     ALLERGY_SUBSTITUTES,
+    CHILD_SUBSTITUTES,
     CONDITIONS,
     DRUGS,
     FIRST_LINE,
@@ -177,12 +178,15 @@ class Therapy:
             self._problem(c, visit, reason, day, resolved if resolved < c.end else None,
                           "Resolved" if resolved < c.end else "")
         drug_key = weighted(rng, ACUTE_DRUGS.get(reason, (("", 1.0),)))
+        age = c.age_on(day)
+        if age < 12:
+            drug_key = CHILD_SUBSTITUTES.get(drug_key, drug_key)
+        elif drug_key == "amoxicillin_susp":
+            drug_key = "amox_clav"
         for allergy, substitutes in ALLERGY_SUBSTITUTES.items():
             if c.allergies.get(allergy) == "active" and drug_key in substitutes:
                 drug_key = substitutes[drug_key]
-        if drug_key == "amoxicillin_susp" and c.age_on(day) >= 12:
-            drug_key = "amox_clav"
-        if drug_key and (not DRUGS[drug_key].schedule or c.age_on(day) >= 18):
+        if drug_key and (not DRUGS[drug_key].schedule or age >= 18):
             drug = DRUGS[drug_key]
             med = MedCourse(c.new_id(visit.start), drug_key, reason, day, visit.provider.id,
                             stop=day + timedelta(days=drug.days_supply), short_course=True)
