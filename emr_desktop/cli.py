@@ -166,8 +166,10 @@ def cmd_backup(args: argparse.Namespace) -> int:
         return 0
     if not args.file:
         raise EmrError("Name the backup file, e.g. `emr-desktop backup /media/usb/chart.db`.")
-    with _logged_in_store(args) as (store, _actor):
-        dest = store.backup(Path(args.file))
+    from emr_desktop.services.maintenance import MaintenanceService
+
+    with _logged_in_store(args) as (store, actor):
+        dest = MaintenanceService(store).backup(actor, Path(args.file))
     print(f"Backup written and verified: {dest}")
     print("It is encrypted with this workstation's key; keep the recovery key to restore it elsewhere.")
     return 0

@@ -49,3 +49,22 @@ def test_user_and_practice_administration(tmp_path: Path, isolated_keyring: Path
     # The confirming code's time step is used up (replay guard); the next step's code works.
     next_code = pyotp.TOTP(secret).at(time.time() + 30)
     assert run("audit", "verify", EMR_TOTP_CODE=next_code).returncode == 0
+
+
+def test_backups_are_for_administrators(tmp_path: Path, isolated_keyring: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EMR_")}
+    env.update(PYTHON_KEYRING_BACKEND="keyrings.alt.file.PlaintextKeyring",
+               XDG_DATA_HOME=str(isolated_keyring), **{INSECURE_KEYRING_ENV: "1"},
+               EMR_DATA_DIR=str(tmp_path / "profile"), EMR_PASSWORD="admin-password-1")
+
+    def run(*args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "emr_desktop", *args], env={**env, **extra},
+                              capture_output=True, text=True, timeout=300)
+
+    assert run("init").returncode == 0
+    assert run("user", "add", "nurse.b", "--role", "nurse", EMR_NEW_PASSWORD="nurse-password-2").returncode == 0
+    denied = run("--user", "nurse.b", "backup", str(tmp_path / "n.db"), EMR_PASSWORD="nurse-password-2")
+    assert denied.returncode == 1 and "does not allow" in denied.stderr and not (tmp_path / "n.db").exists()
+    assert run("backup", str(tmp_path / "a.db")).returncode == 0 and (tmp_path / "a.db").exists()
+    report = run("audit", "report", "--from", "2000-01-01", "--to", "2100-01-01", "--category", "practice")
+    assert "backup" in report.stdout and "denied" in report.stdout
