@@ -8,38 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from emr_desktop.security.keystore import INSECURE_KEYRING_ENV
-
-PASSWORD = "cli-test-password"
 
 
 def _chart_only(export: str) -> dict[str, object]:
     tables = json.loads(export)["tables"]
     tables.pop("audit_event")
     return tables
-
-
-@pytest.fixture
-def run(tmp_path: Path, isolated_keyring: Path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EMR_")}
-    env.update(PYTHON_KEYRING_BACKEND="keyrings.alt.file.PlaintextKeyring",
-               XDG_DATA_HOME=str(isolated_keyring), **{INSECURE_KEYRING_ENV: "1"},
-               EMR_DATA_DIR=str(tmp_path / "profile"))
-
-    def _run(*args: str, password: str | None = PASSWORD, stdin: str = "",
-             check: bool = True) -> subprocess.CompletedProcess[str]:
-        full_env = dict(env)
-        if password is not None:
-            full_env["EMR_PASSWORD"] = password
-        proc = subprocess.run([sys.executable, "-m", "emr_desktop", *args], env=full_env, input=stdin,
-                              capture_output=True, text=True, timeout=300)
-        if check:
-            assert proc.returncode == 0, proc.stderr
-        return proc
-
-    return _run
 
 
 def test_init_then_maintenance_commands(run, tmp_path: Path) -> None:

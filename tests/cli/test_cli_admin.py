@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pyotp
 
-from emr_desktop.security.keystore import INSECURE_KEYRING_ENV
+from tests.cli.conftest import Run
 
 
-def test_user_and_practice_administration(tmp_path: Path, isolated_keyring: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EMR_")}
-    env.update(PYTHON_KEYRING_BACKEND="keyrings.alt.file.PlaintextKeyring",
-               XDG_DATA_HOME=str(isolated_keyring), **{INSECURE_KEYRING_ENV: "1"},
-               EMR_DATA_DIR=str(tmp_path / "profile"), EMR_PASSWORD="admin-password-1")
-
-    def run(*args: str, **extra: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "emr_desktop", *args], env={**env, **extra},
-                              capture_output=True, text=True, timeout=300)
-
+def test_user_and_practice_administration(run: Run) -> None:
     assert run("init").returncode == 0
     added = run("user", "add", "nurse.kim", "--display-name", "Kim Lee", "--role", "nurse",
                 EMR_NEW_PASSWORD="nurse-password-1")
@@ -35,35 +23,27 @@ def test_user_and_practice_administration(tmp_path: Path, isolated_keyring: Path
     practice = run("practice", "set", "--idle-lock-minutes", "5", "--lockout-threshold", "4")
     assert "idle lock 5 min, lockout after 4 failures" in practice.stdout
 
-    refused = run("--user", "nurse.kim", "user", "list", EMR_PASSWORD="nurse-password-1")
+    refused = run("--user", "nurse.kim", "user", "list", EMR_PASSWORD="nurse-password-1", check=False)
     assert refused.returncode == 1 and "does not allow" in refused.stderr
-    bad = run("practice", "set", "--idle-lock-minutes", "0")
+    bad = run("practice", "set", "--idle-lock-minutes", "0", check=False)
     assert bad.returncode == 1 and "1-120" in bad.stderr
 
     enrolled = run("user", "totp-enroll", "admin").stdout
     secret = re.search(r"key: ([A-Z2-7]+)", enrolled).group(1)  # type: ignore[union-attr]
     assert "otpauth://totp/" in enrolled
     assert run("user", "totp-confirm", "admin", pyotp.TOTP(secret).now()).returncode == 0
-    needs_code = run("user", "list")
+    needs_code = run("user", "list", check=False)
     assert needs_code.returncode == 1 and "code" in needs_code.stderr
     # The confirming code's time step is used up (replay guard); the next step's code works.
     next_code = pyotp.TOTP(secret).at(time.time() + 30)
     assert run("audit", "verify", EMR_TOTP_CODE=next_code).returncode == 0
 
 
-def test_backups_are_for_administrators(tmp_path: Path, isolated_keyring: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EMR_")}
-    env.update(PYTHON_KEYRING_BACKEND="keyrings.alt.file.PlaintextKeyring",
-               XDG_DATA_HOME=str(isolated_keyring), **{INSECURE_KEYRING_ENV: "1"},
-               EMR_DATA_DIR=str(tmp_path / "profile"), EMR_PASSWORD="admin-password-1")
-
-    def run(*args: str, **extra: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "emr_desktop", *args], env={**env, **extra},
-                              capture_output=True, text=True, timeout=300)
-
+def test_backups_are_for_administrators(run: Run, tmp_path: Path) -> None:
     assert run("init").returncode == 0
     assert run("user", "add", "nurse.b", "--role", "nurse", EMR_NEW_PASSWORD="nurse-password-2").returncode == 0
-    denied = run("--user", "nurse.b", "backup", str(tmp_path / "n.db"), EMR_PASSWORD="nurse-password-2")
+    denied = run("--user", "nurse.b", "backup", str(tmp_path / "n.db"), EMR_PASSWORD="nurse-password-2",
+                 check=False)
     assert denied.returncode == 1 and "does not allow" in denied.stderr and not (tmp_path / "n.db").exists()
     assert run("backup", str(tmp_path / "a.db")).returncode == 0 and (tmp_path / "a.db").exists()
     report = run("audit", "report", "--from", "2000-01-01", "--to", "2100-01-01", "--category", "practice")
