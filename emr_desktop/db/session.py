@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Engine, select
@@ -32,6 +32,8 @@ class Database:
         )
         self._reader = sessionmaker(bind=engine, class_=ChartSession, expire_on_commit=False)
         self._clock: HybridLogicalClock | None = None
+        #: Called after a commit that queued outbox ops, with their count (the sync agent listens).
+        self.change_listeners: list[Callable[[int], None]] = []
 
     @property
     def clock(self) -> HybridLogicalClock:
@@ -55,6 +57,10 @@ class Database:
         try:
             yield session
             session.commit()
+            written = session.info.pop("outbox_written", 0)
+            if written:
+                for listener in list(self.change_listeners):
+                    listener(written)
         except BaseException:
             session.rollback()
             raise

@@ -163,3 +163,19 @@ class CoveragePriority(StrEnum):
     PRIMARY = "primary"
     SECONDARY = "secondary"
     TERTIARY = "tertiary"
+
+
+class ConflictKind(StrEnum):
+    """Why the hub recorded a conflict (DESIGN §4)."""
+
+    FIELD = "field"                    # same field changed on two workstations; later HLC won
+    DRAFT = "draft"                    # an unsigned draft edited on two workstations
+    SIGNED_EDIT = "signed-edit"        # an edit met a signed/final record; kept as addendum draft
+    REMOVAL_EDIT = "removal-edit"      # removal raced an edit; item kept active and flagged
+    SLOT_TAKEN = "slot-taken"          # appointment slot already taken at the hub
+    DUPLICATE_KEY = "duplicate-key"    # a unique value (MRN, username) already used by another row
+
+
+class ConflictStatus(StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"

@@ -3,6 +3,7 @@
 from emr_desktop.models.allergies import Allergy
 from emr_desktop.models.audit import AuditEvent
 from emr_desktop.models.base import Base, LocalMixin, SyncedMixin, new_id
+from emr_desktop.models.conflicts import SyncConflict
 from emr_desktop.models.documents import Document, DocumentContent
 from emr_desktop.models.encounters import ClinicalNote, Encounter
 from emr_desktop.models.history import FamilyHistory, SocialHistory
@@ -14,7 +15,7 @@ from emr_desktop.models.patients import InsuranceCoverage, Patient
 from emr_desktop.models.practice import Practice, Workstation
 from emr_desktop.models.problems import Problem
 from emr_desktop.models.scheduling import Appointment
-from emr_desktop.models.sync import MrnBlock, OutboxOp, SyncState
+from emr_desktop.models.sync import MrnBlock, OutboxOp, SyncRejection, SyncState
 from emr_desktop.models.users import LoginState, RoleAssignment, UserAccount
 from emr_desktop.models.vitals import VitalSign
 
@@ -29,5 +30,5 @@ __all__ = [
     "Encounter", "FamilyHistory", "Immunization", "ImagingReport", "InsuranceCoverage", "LabOrder",
     "LabResult", "LocalMixin", "LoginState", "Medication", "MrnBlock", "OutboxOp", "Patient", "Practice",
     "Prescription", "Problem", "RoleAssignment", "SYNCED_MODELS", "SocialHistory", "SyncState",
-    "SyncedMixin", "UserAccount", "VitalSign", "Workstation", "new_id",
+    "SyncConflict", "SyncRejection", "SyncedMixin", "UserAccount", "VitalSign", "Workstation", "new_id",
 ]

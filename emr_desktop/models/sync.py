@@ -53,3 +53,16 @@ class MrnBlock(LocalMixin, Base):
     next_value: Mapped[int] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(20))  # "hub" or "local"
     reserved_at: Mapped[datetime]
+
+
+class SyncRejection(LocalMixin, Base):
+    """An op of this workstation the hub quarantined (kept there, not applied). Shown in the sync
+    status until an administrator deals with it at the hub."""
+
+    __tablename__ = "sync_rejection"
+
+    op_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    entity: Mapped[str] = mapped_column(String(40))
+    row_id: Mapped[uuid.UUID]
+    message: Mapped[str] = mapped_column(String(500))
+    rejected_at: Mapped[datetime]

@@ -8,49 +8,31 @@ replicas exactly.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
-from typing import IO, Any
+from typing import IO
 
 from sqlalchemy import select
 
 from emr_desktop.db.migrate import head_revision
 from emr_desktop.db.session import Database
 from emr_desktop.domain.actor import Actor
-from emr_desktop.domain.canonical import dumps, json_value
+from emr_desktop.domain.canonical import json_value
 from emr_desktop.models import SYNCED_MODELS
 from emr_desktop.security.permissions import Category, Verb
 from emr_desktop.services.access import Access
-
-FORMAT = "emr-desktop-export"
-VERSION = 1
-_DIGESTED = {("user_account", "password_hash"), ("user_account", "totp_secret"),
-             ("document_content", "data")}
-
-
-def _value(table: str, column: str, value: Any) -> Any:
-    if value is None:
-        return None
-    if (table, column) in _DIGESTED:
-        raw = value if isinstance(value, bytes) else str(value).encode("utf-8")
-        return "sha256:" + hashlib.sha256(raw).hexdigest()
-    return json_value(value)
+from emr_desktop.sync.rows import iter_canonical_export
 
 
 def iter_export_lines(db: Database) -> Iterator[str]:
-    models = sorted(SYNCED_MODELS, key=lambda m: m.__tablename__)
-    yield "{" + f'"format":"{FORMAT}","version":{VERSION},"schema":"{head_revision()}","tables":' + "{"
     with db.read() as session:
-        for t_index, model in enumerate(models):
-            table = model.__table__
-            columns = sorted(table.columns.keys())
-            yield ("," if t_index else "") + dumps(table.name) + ":["
-            stmt = select(*(table.c[c] for c in columns)).order_by(table.c.id)
-            for r_index, row in enumerate(session.execute(stmt)):
-                record = {c: _value(table.name, c, v) for c, v in zip(columns, row, strict=True)}
-                yield ("," if r_index else "") + dumps(record)
-            yield "]"
-    yield "}}"
+        def tables() -> Iterator[tuple[str, Iterator[dict[str, object]]]]:
+            for model in sorted(SYNCED_MODELS, key=lambda m: m.__tablename__):
+                table = model.__table__
+                columns = sorted(table.columns.keys())
+                stmt = select(*(table.c[c] for c in columns)).order_by(table.c.id)
+                yield table.name, ({c: json_value(v) for c, v in zip(columns, row, strict=True)}
+                                   for row in session.execute(stmt))
+        yield from iter_canonical_export(head_revision(), tables())
 
 
 def export_json(db: Database, out: IO[str]) -> None:
