@@ -157,3 +157,19 @@ class KeyStore:
             pass
         except keyring.errors.KeyringError as exc:
             raise KeyringUnavailable(type(exc).__name__) from exc
+
+    # --- other secrets of a store (the hub credential) --------------------------------------
+
+    def save_secret(self, store_id: str, name: str, value: str) -> None:
+        backend = self._backend()
+        try:
+            backend.set_password(self.service, f"{name}:{store_id}", value)  # type: ignore[attr-defined]
+        except (NotImplementedError, keyring.errors.KeyringError) as exc:
+            raise KeyringUnavailable(type(exc).__name__) from exc
+
+    def load_secret(self, store_id: str, name: str) -> str | None:
+        backend = self._backend()
+        try:
+            return backend.get_password(self.service, f"{name}:{store_id}") or None  # type: ignore[attr-defined]
+        except keyring.errors.KeyringError as exc:
+            raise KeyringUnavailable(type(exc).__name__) from exc

@@ -12,7 +12,7 @@ Every call but ``handshake`` and ``enroll`` carries the workstation credential (
 ``push({"site": str, "schema_version": str, "ops": [OP, ...]})`` ->
 ``{"results": [RESULT, ...]}`` (one per op, same order). OP = ``{"op_id", "position", "entity",
 "row_id", "base_row_version", "changed_fields": [str], "row": {column: canonical value},
-"hlc", "user_id": str | None, "schema_version"}``. RESULT = ``{"op_id", "status":
+"hlc", "user_id": str | None, "schema_version"}``. RESULT = ``{"op_id", "entity", "row_id", "status":
 "applied" | "conflict" | "quarantined", "row_version": int | None, "row": {...} | None,
 "conflict_ids": [str], "message": str}``; ``row`` is the hub's row after the op (None when the hub
 holds no such row). Ops are idempotent by op id: a repeat returns the stored result.

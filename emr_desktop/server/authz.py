@@ -1,0 +1,55 @@
+"""Which permission a pushed op needs: the hub re-checks every op against the same role table the
+workstation's services use (security.permissions)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from emr_desktop.domain.enums import NoteStatus
+from emr_desktop.security.permissions import ROLE_PERMISSIONS, Category, Verb
+
+C = Category
+ENTITY_CATEGORY: dict[str, Category] = {
+    "patient": C.DEMOGRAPHICS, "insurance_coverage": C.INSURANCE, "appointment": C.SCHEDULE,
+    "encounter": C.ENCOUNTER, "clinical_note": C.NOTE, "vital_sign": C.VITALS,
+    "medication": C.MEDICATION, "prescription": C.PRESCRIPTION, "allergy": C.ALLERGY,
+    "immunization": C.IMMUNIZATION, "lab_order": C.LAB, "lab_result": C.LAB,
+    "imaging_report": C.IMAGING, "problem": C.PROBLEM, "family_history": C.HISTORY,
+    "social_history": C.HISTORY, "document": C.DOCUMENT, "document_content": C.DOCUMENT,
+    "user_account": C.USERS, "role_assignment": C.USERS, "practice": C.PRACTICE,
+    "workstation": C.PRACTICE,
+}
+#: Any signed-in user may append these (audit trail) or settle these (conflicts they can see).
+OPEN_TO_STAFF = frozenset({"audit_event", "sync_conflict"})
+CLINICAL_EMERGENCY = frozenset({C.ENCOUNTER, C.NOTE, C.VITALS, C.MEDICATION, C.PRESCRIPTION,
+                                C.ALLERGY, C.IMMUNIZATION, C.LAB, C.IMAGING, C.PROBLEM, C.HISTORY,
+                                C.DOCUMENT})
+
+
+def required(entity: str, current: Mapping[str, Any] | None, row: Mapping[str, Any]) -> tuple[Category, Verb]:
+    category = ENTITY_CATEGORY[entity]
+    if category in (C.USERS, C.PRACTICE):
+        return category, Verb.MANAGE
+    signs = (entity in ("clinical_note", "prescription") and row.get("signature_hash")
+             and (current is None or current.get("signature_hash") != row.get("signature_hash")))
+    if signs or (entity == "clinical_note" and row.get("status") == NoteStatus.SIGNED.value
+                 and (current is None or current.get("status") != NoteStatus.SIGNED.value)):
+        return category, Verb.SIGN
+    return category, Verb.WRITE
+
+
+def allowed(roles: set[str], entity: str, current: Mapping[str, Any] | None, row: Mapping[str, Any],
+            emergency_patients: set[str]) -> bool:
+    if entity in OPEN_TO_STAFF:
+        return bool(roles)
+    if entity not in ENTITY_CATEGORY:
+        return False
+    category, verb = required(entity, current, row)
+    for role in roles:
+        perms = ROLE_PERMISSIONS.get(role)  # type: ignore[call-overload]
+        if perms and (category, verb) in perms:
+            return True
+    patient = row.get("patient_id") if entity != "patient" else row.get("id")
+    return (verb is Verb.WRITE and category in CLINICAL_EMERGENCY and patient is not None
+            and str(patient) in emergency_patients)
