@@ -141,6 +141,9 @@ class _Batch:
 
 
 class HubService:
+    #: Planted-bug switch for the idempotence tests: False forgets that an op was already applied.
+    dedupe_ops = True
+
     def __init__(self, store: HubStore, *, wall: Any = None, max_drift_ms: int | None = None) -> None:
         self.store = store
         kwargs: dict[str, Any] = {}
@@ -153,6 +156,8 @@ class HubService:
         last = Stamp.decode(meta["hlc"]) if "hlc" in meta else None
         self.clock = HybridLogicalClock(HUB_SITE, last=last, **kwargs)
         self.hub_id = meta["hub_id"]
+        #: Test hook: called inside a push transaction just before it commits.
+        self.before_commit: Any = None
         self.epoch = int(meta.get("epoch", "1"))
 
     # -- identity and enrollment ----------------------------------------------------------------
@@ -270,11 +275,13 @@ class HubService:
             raise BadRequest("The push names another workstation than its credential.")
         batch = _Batch(site=site)
         with self.store.write() as conn:
-            seen = self._stored_results(conn, [op["op_id"] for op in ops])
+            seen = self._stored_results(conn, [op["op_id"] for op in ops]) if self.dedupe_ops else {}
             fresh = [op for op in ops if op["op_id"] not in seen]
             if fresh:
                 self._process(conn, ws, fresh, batch)
                 self._flush(conn, batch)
+            if self.before_commit is not None:
+                self.before_commit()
             conn.execute(s.hub_workstation.update().where(
                 s.hub_workstation.c.site_code == site).values(last_seen_at=_now()))
             results = []
@@ -595,10 +602,12 @@ class HubService:
                               "row_version": state.version, "seq": change["seq"],
                               "payload": change["payload"]})
         self.store.upsert(conn, s.hub_row, dirty, ["entity", "row_id"])
-        if batch.ops:
+        if batch.ops and self.dedupe_ops:
             conn.execute(s.hub_op.insert(), batch.ops)
+        elif batch.ops:
+            self.store.upsert(conn, s.hub_op, batch.ops, ["op_id"])
         if batch.quarantine:
-            conn.execute(s.hub_quarantine.insert(), batch.quarantine)
+            self.store.upsert(conn, s.hub_quarantine, batch.quarantine, ["op_id"])
             for q in batch.quarantine:
                 self._audit(conn, q["site"], "op-quarantined", q["reason"])
         self.store.upsert(conn, s.hub_unique, [
