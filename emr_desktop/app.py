@@ -26,8 +26,10 @@ def run_gui(settings: Settings) -> int:
     except EmrError as err:
         QMessageBox.critical(None, "emr-desktop", err.full_message())
         return 1
+    agent = _start_sync(store)
     try:
         services = Services.build(store.db)
+        services.sync_status.agent = agent
         tasks = TaskRunner()
         current = services.practice.current()
         name = current.name if current else "emr-desktop"
@@ -50,4 +52,21 @@ def run_gui(settings: Settings) -> int:
             tasks.run(store.verify_pages, lambda _r: None, damaged)
         return app.exec()
     finally:
+        if agent is not None:
+            agent.stop()
         store.close()
+
+
+def _start_sync(store: object) -> object | None:
+    """Background sync when this workstation is enrolled with a hub: on a timer and after each save."""
+    from emr_desktop.security.keystore import KeyStore
+    from emr_desktop.sync.agent import SyncAgent
+    from emr_desktop.sync.client import HUB_ADDRESS, SyncClient
+    from emr_desktop.sync.enroll import client_for
+
+    if not SyncClient(store.db, None).state().get(HUB_ADDRESS):  # type: ignore[attr-defined, arg-type]
+        return None
+    agent = SyncAgent(lambda: client_for(store, KeyStore()))  # type: ignore[arg-type]
+    store.db.change_listeners.append(agent.nudge)  # type: ignore[attr-defined]
+    agent.start()
+    return agent

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from emr_desktop import __version__, cli_admin, cli_audit
+from emr_desktop import __version__, cli_admin, cli_audit, cli_sync
 from emr_desktop.config import PASSWORD_ENV, Settings, default_data_dir
 from emr_desktop.domain.actor import Actor
 from emr_desktop.domain.errors import EmrError
@@ -269,6 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_export)
     cli_audit.register(sub, _logged_in_store)
     cli_admin.register(sub, _logged_in_store)
+    cli_sync.register(sub, _settings)
     return parser
 
 

@@ -42,6 +42,7 @@ hub_workstation = Table(
     Column("revoked_at", DateTime(timezone=True)),
     Column("joining", Boolean, nullable=False, default=False),   # may push its existing chart
     Column("last_seen_at", DateTime(timezone=True)),
+    Column("pulled_seq", SeqInt, nullable=False, default=0),   # how far it has read the feed
 )
 
 hub_enroll_code = Table(
@@ -115,6 +116,8 @@ hub_slot = Table(
     Column("provider_id", String(36), nullable=False, index=True),
     Column("start_time", String(40), nullable=False),
     Column("end_time", String(40), nullable=False),
+    Column("site", String(40), nullable=False),       # workstation that booked it
+    Column("seq", SeqInt, nullable=False),            # change that put it in this slot
 )
 
 hub_emergency = Table(

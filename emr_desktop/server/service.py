@@ -446,7 +446,7 @@ class HubService:
             if clash:
                 return self._quarantine(batch, op, clash, state)
         if new_row is not None and ent.name == "appointment":
-            taken = self._slot_taken(conn, op["row_id"], new_row, batch)
+            taken = self._slot_taken(conn, op["row_id"], new_row, batch, ws)
             if taken is not None:
                 new_row, decision = self._lose_slot(state.row, new_row, op, taken, decision)
         conflict_ids: list[str] = []
@@ -549,21 +549,22 @@ class HubService:
             holds = (row.get("record_status") == RecordStatus.ACTIVE.value
                      and row.get("status") not in SLOT_FREE_STATUSES and row.get("provider_id"))
             batch.slots[row_id] = ({"row_id": row_id, "provider_id": str(row["provider_id"]),
-                                    "start_time": row["start_time"], "end_time": row["end_time"]}
+                                    "start_time": row["start_time"], "end_time": row["end_time"],
+                                    "site": batch.site}
                                    if holds else None)
 
-    def _slot_taken(self, conn: Connection, row_id: str, row: Row, batch: _Batch) -> str | None:
+    def _slot_taken(self, conn: Connection, row_id: str, row: Row, batch: _Batch,
+                    ws: Mapping[str, Any]) -> str | None:
+        """Another workstation's booking of an overlapping time for the same provider that this
+        workstation had not yet seen (a double-booking made knowingly on one desk stands)."""
         if (row.get("record_status") != RecordStatus.ACTIVE.value or row.get("status") in SLOT_FREE_STATUSES
                 or not row.get("provider_id")):
             return None
         provider, start, end = str(row["provider_id"]), row["start_time"], row["end_time"]
-        for other_id, slot in batch.slots.items():
-            if other_id != row_id and slot and slot["provider_id"] == provider \
-                    and slot["start_time"] < end and slot["end_time"] > start:
-                return other_id
         for other_id, in conn.execute(select(s.hub_slot.c.row_id).where(
                 s.hub_slot.c.provider_id == provider, s.hub_slot.c.start_time < end,
-                s.hub_slot.c.end_time > start, s.hub_slot.c.row_id != row_id)):
+                s.hub_slot.c.end_time > start, s.hub_slot.c.row_id != row_id,
+                s.hub_slot.c.site != batch.site, s.hub_slot.c.seq > (ws["pulled_seq"] or 0))):
             if other_id not in batch.slots:   # moved or freed earlier in this batch
                 return other_id
         return None
@@ -613,6 +614,9 @@ class HubService:
         self.store.upsert(conn, s.hub_unique, [
             {"entity": e, "field": f, "value": v, "row_id": r} for (e, f, v), r in batch.unique.items()
         ], ["entity", "field", "value"])
+        for row_id, slot in batch.slots.items():
+            if slot is not None:
+                slot["seq"] = batch.changes[batch.rows[("appointment", row_id)].seq_index]["seq"]
         freed = [r for r, slot in batch.slots.items() if slot is None]
         if freed:
             conn.execute(s.hub_slot.delete().where(s.hub_slot.c.row_id.in_(freed)))
@@ -632,10 +636,9 @@ class HubService:
         cursor = _int(body, "cursor", 0, 0, 2**62)
         limit = _int(body, "limit", 5000, 1, MAX_PULL_LIMIT)
         ws = self._auth(credential)
-        if ws["joining"]:
-            with self.store.write() as conn:
-                conn.execute(s.hub_workstation.update().where(
-                    s.hub_workstation.c.site_code == ws["site_code"]).values(joining=False))
+        with self.store.write() as conn:
+            conn.execute(s.hub_workstation.update().where(
+                s.hub_workstation.c.site_code == ws["site_code"]).values(joining=False, pulled_seq=cursor))
         with self.store.read() as conn:
             recs = conn.execute(
                 select(s.hub_change.c.seq, s.hub_change.c.entity, s.hub_change.c.row_id,

@@ -30,6 +30,7 @@ from emr_desktop.services.orders import (
 from emr_desktop.services.patients import CoverageService, PatientService
 from emr_desktop.services.practice import PracticeService
 from emr_desktop.services.scheduling import AppointmentService
+from emr_desktop.services.sync_status import SyncStatusService
 from emr_desktop.services.users import UserService
 
 
@@ -59,6 +60,7 @@ class Services:
     practice: PracticeService
     export: ExportService
     audit: AuditService
+    sync_status: SyncStatusService
 
     @classmethod
     def build(cls, db: Database) -> Services:
@@ -76,5 +78,5 @@ class Services:
             social_history=SocialHistoryService(db, access), documents=DocumentService(db, access),
             appointments=AppointmentService(db, access), chart=ChartService(db, access),
             practice=PracticeService(db, access), export=ExportService(db, access),
-            audit=AuditService(db, access),
+            audit=AuditService(db, access), sync_status=SyncStatusService(db),
         )

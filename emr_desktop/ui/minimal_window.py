@@ -122,7 +122,23 @@ class MinimalWindow(QMainWindow):
         self.search.textChanged.connect(lambda _t: self._debounce.start())
         self.search.returnPressed.connect(self._open_first)
         self.results.itemActivated.connect(self._open_item)
+        self.sync_label = QLabel("")
+        self.statusBar().addPermanentWidget(self.sync_label)
+        self._sync_timer = QTimer(self, interval=3000)
+        self._sync_timer.timeout.connect(self.refresh_sync_status)
+        self._sync_timer.start()
+        self.refresh_sync_status()
         self.resize(1100, 700)
+
+    def refresh_sync_status(self) -> None:
+        """Sync state in the status bar (read in the background; never a pop-up)."""
+        def show(status: object) -> None:
+            text = status.label  # type: ignore[attr-defined]
+            if status.open_conflicts:  # type: ignore[attr-defined]
+                text += f" - {status.open_conflicts} conflict(s) to review"  # type: ignore[attr-defined]
+            self.sync_label.setText(text)
+
+        self._tasks.run(self._services.sync_status.status, show, lambda _e: None)
 
     @property
     def actor(self) -> Actor:
