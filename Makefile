@@ -20,9 +20,14 @@ $(BIN)/emr-desktop: pyproject.toml
 
 venv: $(BIN)/emr-desktop
 
+DEMO_HUB ?= sqlite:///$(DEMO_DIR)-hub/hub.db
+
 run: venv
 	@if [ ! -f "$(DEMO_DIR)/store.json" ]; then \
-	  $(BIN)/emr-desktop --data-dir "$(DEMO_DIR)" demo --patients $(DEMO_PATIENTS); fi
+	  $(BIN)/emr-desktop --data-dir "$(DEMO_DIR)" demo --patients $(DEMO_PATIENTS) && \
+	  $(BIN)/emr-desktop hub init "$(DEMO_HUB)" && \
+	  $(BIN)/emr-desktop --data-dir "$(DEMO_DIR)" enroll "$(DEMO_HUB)" \
+	    "$$($(BIN)/emr-desktop hub enroll-code "$(DEMO_HUB)" --site front-desk)"; fi
 	$(BIN)/emr-desktop --data-dir "$(DEMO_DIR)" gui
 
 test: venv
