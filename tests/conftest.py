@@ -23,6 +23,8 @@ from emr_desktop.security.keystore import INSECURE_KEYRING_ENV, KeyStore
 from emr_desktop.services.registry import Services
 from emr_desktop.services.setup import initialize_practice
 
+pytest_plugins = ["tests.support.fixtures"]
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 hyp_settings.register_profile("ci", max_examples=50, deadline=None,
