@@ -636,7 +636,7 @@ class HubService:
         cursor = _int(body, "cursor", 0, 0, 2**62)
         limit = _int(body, "limit", 5000, 1, MAX_PULL_LIMIT)
         ws = self._auth(credential)
-        with self.store.write() as conn:
+        with self.store.write(ordered=False) as conn:
             conn.execute(s.hub_workstation.update().where(
                 s.hub_workstation.c.site_code == ws["site_code"]).values(joining=False, pulled_seq=cursor))
         with self.store.read() as conn:

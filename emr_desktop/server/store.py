@@ -125,9 +125,11 @@ class HubStore:
     # -- transactions ------------------------------------------------------------------------
 
     @contextmanager
-    def write(self) -> Iterator[Connection]:
+    def write(self, *, ordered: bool = True) -> Iterator[Connection]:
+        """A write transaction; ``ordered`` ones (everything that appends to the change feed or
+        checks rows) hold the hub-wide lock until commit."""
         with self.engine.connect().execution_options(hub_write=True) as conn, conn.begin():
-            if self.is_postgres and self.serialize_writes:
+            if self.is_postgres and self.serialize_writes and ordered:
                 conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PUSH_LOCK_KEY})
             yield conn
 
