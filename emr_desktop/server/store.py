@@ -106,6 +106,11 @@ class HubStore:
 
     @classmethod
     def open(cls, url: str) -> HubStore:
+        parsed = make_url(normalise_url(url))
+        if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:" \
+                and not Path(parsed.database).exists():
+            raise HubStoreError(f"There is no hub database at {parsed.database}.",
+                                "Create it with `emr-desktop hub init DB_URL`, or check the path.")
         store = cls(cls._engine(url))
         try:
             with store.engine.connect() as conn:
