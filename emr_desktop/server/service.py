@@ -278,6 +278,7 @@ class HubService:
             seen = self._stored_results(conn, [op["op_id"] for op in ops]) if self.dedupe_ops else {}
             fresh = [op for op in ops if op["op_id"] not in seen]
             if fresh:
+                self._catch_up_clock(conn)
                 self._process(conn, ws, fresh, batch)
                 self._flush(conn, batch)
             if self.before_commit is not None:
@@ -291,6 +292,16 @@ class HubService:
                     result = self._stored_results(conn, [op["op_id"]])[op["op_id"]]
                 results.append(result)
         return {"results": results}
+
+    def _catch_up_clock(self, conn: Connection) -> None:
+        """Several hub processes may share one database (e.g. the embedded hub used by two apps):
+        never stamp behind what another one already persisted."""
+        stored = conn.execute(select(s.hub_meta.c.value).where(s.hub_meta.c.key == "hlc")).scalar()
+        if stored:
+            try:
+                self.clock.observe(Stamp.decode(stored))
+            except (ClockDriftError, ValueError):
+                pass
 
     def _stored_results(self, conn: Connection, op_ids: list[str]) -> dict[str, Json]:
         out: dict[str, Json] = {}

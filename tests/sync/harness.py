@@ -100,3 +100,20 @@ def _credential(store: ChartStore) -> str:
     value = KeyStore().load_secret(store.meta.store_id, CREDENTIAL)
     assert value
     return value
+
+
+def hub_credential(store: ChartStore) -> str:
+    """The hub credential an enrolled store keeps in the (per-test) keyring."""
+    return _credential(store)
+
+
+def open_workstation(folder: Path, transport_for: Any) -> Workstation:
+    """Reopen an enrolled workstation's data folder (e.g. a copy of one); ``transport_for`` gets its
+    hub credential and returns the transport (a LocalTransport, or anything speaking HubApi)."""
+    store = ChartStore.open(Settings(data_dir=folder), KeyStore())
+    try:
+        transport = transport_for(_credential(store))
+    except BaseException:
+        store.close()
+        raise
+    return Workstation(folder.name, store, Services.build(store.db), SyncClient(store.db, transport))
