@@ -20,8 +20,13 @@ ENTITY_CATEGORY: dict[str, Category] = {
     "user_account": C.USERS, "role_assignment": C.USERS, "practice": C.PRACTICE,
     "workstation": C.PRACTICE,
 }
-#: Any signed-in user may append these (audit trail) or settle these (conflicts they can see).
-OPEN_TO_STAFF = frozenset({"audit_event", "sync_conflict"})
+#: Any signed-in user may settle conflicts they can see.
+OPEN_TO_STAFF = frozenset({"sync_conflict"})
+#: The audit trail is append-only and hash-chained: every enrolled workstation's entries are kept.
+ALWAYS_ACCEPTED = frozenset({"audit_event"})
+#: A user may change these on their own account (password change, two-step set-up).
+OWN_ACCOUNT_FIELDS = frozenset({"password_hash", "password_changed_at", "must_change_password",
+                                "totp_secret", "totp_confirmed_at"})
 CLINICAL_EMERGENCY = frozenset({C.ENCOUNTER, C.NOTE, C.VITALS, C.MEDICATION, C.PRESCRIPTION,
                                 C.ALLERGY, C.IMMUNIZATION, C.LAB, C.IMAGING, C.PROBLEM, C.HISTORY,
                                 C.DOCUMENT})
@@ -40,7 +45,13 @@ def required(entity: str, current: Mapping[str, Any] | None, row: Mapping[str, A
 
 
 def allowed(roles: set[str], entity: str, current: Mapping[str, Any] | None, row: Mapping[str, Any],
-            emergency_patients: set[str]) -> bool:
+            emergency_patients: set[str], *, user: str | None = None,
+            changed: frozenset[str] | set[str] = frozenset()) -> bool:
+    if entity in ALWAYS_ACCEPTED:
+        return True
+    if (entity == "user_account" and current is not None and user is not None
+            and str(row.get("id")) == user and set(changed) <= OWN_ACCOUNT_FIELDS):
+        return True
     if entity in OPEN_TO_STAFF:
         return bool(roles)
     if entity not in ENTITY_CATEGORY:

@@ -426,8 +426,11 @@ class HubService:
         if user is None:
             permitted = bool(ws["joining"]) or ent.name == "audit_event"
         else:
+            changed = {f for f in op["changed_fields"]
+                       if state.row is None or incoming.get(f) != state.row.get(f)} - BOOKKEEPING
             permitted = authz.allowed(roles.get(user, set()), ent.name, state.row, incoming,
-                                      {p for u, p in emergency | batch.emergency if u == user})
+                                      {p for u, p in emergency | batch.emergency if u == user},
+                                      user=user, changed=changed)
         if not permitted:
             self._audit(conn, batch.site, "op-denied", f"{ent.name} by user {user}")
             return self._quarantine(batch, op, "permission denied at the hub for this user", state)
