@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.engine import Connection
 
 from emr_desktop.db.migrate import head_revision
@@ -90,6 +90,8 @@ class SyncClient:
         known = self.state().get(HUB_ID)
         if known and hello.get("hub_id") != known:
             raise HubMismatch()
+        if self.state().get(BOOTSTRAPPED) == "0":   # an interrupted enrollment download
+            report.pulled += self.bootstrap()
         self.push(report)
         self.pull(report)
         self.top_up_mrns()
@@ -140,6 +142,9 @@ class SyncClient:
                 fresh = [x for x in rejections if x["op_id"] not in existing]
                 if fresh:
                     conn.execute(insert(SyncRejection), fresh)
+            for r in results:
+                if r["status"] == "quarantined" and r.get("row") is None:
+                    _set_aside(conn, r)
             if rows:
                 applier.apply_rows(conn, rows, clock=self.db.clock)
 
@@ -164,8 +169,10 @@ class SyncClient:
 
     # -- enrollment ---------------------------------------------------------------------------------
 
-    def record_enrollment(self, reply: Json, address: str, ca: str | None) -> None:
+    def record_enrollment(self, reply: Json, address: str, ca: str | None, *,
+                          needs_bootstrap: bool = False) -> None:
         with self._write() as conn:
+            applier.set_state(conn, BOOTSTRAPPED, "0" if needs_bootstrap else "1")
             applier.set_state(conn, HUB_ID, reply["hub_id"])
             applier.set_state(conn, HUB_ADDRESS, address)
             if ca:
@@ -216,6 +223,8 @@ class SyncClient:
             if after is None:
                 break
         self.pull(progress=None)
+        if progress and total is not None and done != total:
+            progress(done, done)   # rows changed meanwhile came with the log tail instead
         with self._write() as conn:
             problems = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
             if problems:
@@ -266,6 +275,26 @@ class SyncClient:
             conn.execute(insert(MrnBlock).values(first=block["first"], last=block["last"],
                                                  next_value=block["first"], source="hub",
                                                  reserved_at=datetime.now(UTC)))
+
+
+def _set_aside(conn: Connection, result: Json) -> None:
+    """A new record the hub refused stays on this workstation (and in the hub's quarantine), but
+    steps aside: unique values that the practice uses for another record (a user name, an MRN)
+    get a suffix, so the hub's records can still be written here, and the record is inactive."""
+    ent = ENTITIES.get(result["entity"])
+    if ent is None:
+        return
+    row_hex = uuid.UUID(result["row_id"]).hex
+    sets = ['"record_status" = :status', '"record_status_reason" = :reason']
+    params: dict[str, Any] = {"id": row_hex, "status": "inactive",
+                              "reason": ("Not accepted by the practice hub: " + str(result.get("message", "")))[:300]}
+    for col in ent.unique:
+        length = getattr(ent.table.c[col].type, "length", None) or 64
+        tag = "~" + result["op_id"].replace("-", "")[:8]
+        sets.append(f'"{col}" = substr("{col}", 1, {max(length - len(tag), 1)}) || :tag')
+        params["tag"] = tag
+    conn.execute(text(f'UPDATE "{ent.name}" SET {", ".join(sets)} WHERE id = :id AND row_version = 0'),
+                 params)
 
 
 def _op_json(rec: Any) -> Json:

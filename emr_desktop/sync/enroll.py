@@ -38,34 +38,39 @@ def enroll(settings: Settings, keystore: KeyStore, address: str, code: str, *, c
            opener: Opener = open_transport) -> EnrollResult:
     existing = settings.db_path.exists()
     transport = opener(address, None, ca_file)
+    recovery = None
     if existing:
         store = ChartStore.open(settings, keystore)
-        recovery = None
+        try:
+            client = SyncClient(store.db, transport)
+            state = client.state()
+            if state.get(HUB_ADDRESS):
+                raise EmrError("This workstation is already enrolled with a practice hub.",
+                               "Run `emr-desktop sync`; to move it to another hub, set it up afresh.")
+            reply = transport.enroll({"code": code, "site_code": state.get(SITE_STATE_KEY),
+                                      "name": name or settings.data_dir.name, "join": True,
+                                      "mrn_blocks": client.local_mrn_blocks()})
+        except BaseException:
+            store.close()
+            raise
     else:
-        transport.handshake()   # fail before creating anything when the hub cannot be reached
+        keystore.check()   # no keyring: say so before the one-time code is used up
+        # The hub checks the code first: a refused code leaves nothing behind in the data folder.
+        reply = transport.enroll({"code": code, "site_code": None, "name": name or settings.data_dir.name,
+                                  "join": False, "mrn_blocks": []})
         store, recovery = ChartStore.create(settings, keystore)
     try:
-        client = SyncClient(store.db, transport)
-        state = client.state()
-        if state.get(HUB_ADDRESS):
-            raise EmrError("This workstation is already enrolled with a practice hub.",
-                           "Run `emr-desktop sync`; to move it to another hub, set it up afresh.")
-        reply = transport.enroll({"code": code, "site_code": state.get(SITE_STATE_KEY) if existing else None,
-                                  "name": name or settings.data_dir.name, "join": existing,
-                                  "mrn_blocks": client.local_mrn_blocks() if existing else []})
         keystore.save_secret(store.meta.store_id, CREDENTIAL, reply["credential"])
         transport = opener(address, reply["credential"], ca_file)
         client = SyncClient(store.db, transport)
-        client.record_enrollment(reply, address, _read_ca(ca_file))
+        client.record_enrollment(reply, address, _read_ca(ca_file), needs_bootstrap=not existing)
         if existing:
             rows = client.queue_whole_chart()
-            report = client.sync_once()
         else:
             rows = client.bootstrap(progress)
-            report = client.sync_once()
+        report = client.sync_once()
     except BaseException:
-        if not existing:
-            store.close()
+        store.close()
         raise
     return EnrollResult(store, reply["site_code"], recovery, existing, rows, report)
 
