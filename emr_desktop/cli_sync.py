@@ -5,6 +5,7 @@
     emr-desktop hub enroll-code DB_URL [--site NAME] [--hours N]
     emr-desktop hub revoke DB_URL SITE          stop a workstation from syncing (audited)
     emr-desktop hub status DB_URL               workstations, op counts, quarantine
+    emr-desktop hub quarantine DB_URL           ops kept but not applied, with the reason
     emr-desktop hub export DB_URL [--out F]     the hub's canonical export (compare with a workstation's)
     emr-desktop --data-dir D enroll HUB CODE [--ca FILE] [--name NAME]
     emr-desktop --data-dir D sync [--once]
@@ -106,6 +107,26 @@ def cmd_hub_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_hub_quarantine(args: argparse.Namespace) -> int:
+    """Ops the hub kept but did not apply: when, from which workstation, what kind, and why (no
+    record contents are printed: they may hold patient data)."""
+    import json as _json
+
+    from sqlalchemy import select
+
+    from emr_desktop.server import schema as s
+
+    hub = _hub(args.db_url)
+    with hub.store.read() as conn:
+        recs = conn.execute(select(s.hub_quarantine).order_by(s.hub_quarantine.c.received_at)).mappings().all()
+    for rec in recs:
+        op = _json.loads(rec["op"])
+        print(f"{rec['received_at']:%Y-%m-%d %H:%M}  {rec['site']:12} {str(op.get('entity'))[:40]:20} "
+              f"op {rec['op_id']}  {rec['reason']}")
+    print(f"{len(recs)} quarantined op(s)")
+    return 0
+
+
 def cmd_hub_export(args: argparse.Namespace) -> int:
     hub = _hub(args.db_url)
     out = open(args.out, "w", encoding="utf-8", newline="\n") if args.out else sys.stdout  # noqa: SIM115
@@ -202,6 +223,9 @@ def register(sub: Any, settings_of: SettingsOf) -> None:
     p = hsub.add_parser("status", help="workstations, op counts and quarantine")
     p.add_argument("db_url")
     p.set_defaults(func=cmd_hub_status)
+    p = hsub.add_parser("quarantine", help="list ops the hub kept but did not apply, with the reason")
+    p.add_argument("db_url")
+    p.set_defaults(func=cmd_hub_quarantine)
     p = hsub.add_parser("export", help="canonical export of the hub's chart")
     p.add_argument("db_url")
     p.add_argument("--out")

@@ -174,7 +174,7 @@ class HubService:
         now = _now()
         with self.store.write() as conn:
             conn.execute(s.hub_enroll_code.insert().values(
-                code_hash=_hash(_normalise_code(code)), site_name=site_name[:100] or "workstation",
+                code_hash=_hash(_normalise_code(code)), site_name=site_name[:100],
                 created_at=now, expires_at=now + ttl))
             self._audit(conn, "", "enroll-code-created", f"expires {_iso(now + ttl)}")
         return code
@@ -228,7 +228,7 @@ class HubService:
                 raise EnrollmentRefused("That enrollment code has already been used.",
                                         "Each code enrolls one workstation; ask for a new code.")
             conn.execute(s.hub_workstation.insert().values(
-                site_code=site, name=name or rec["site_name"], credential_hash=_hash(credential),
+                site_code=site, name=name or rec["site_name"] or "workstation", credential_hash=_hash(credential),
                 enrolled_at=now, joining=join))
             for block in body.get("mrn_blocks") or []:
                 if (isinstance(block, list) and len(block) == 2

@@ -120,7 +120,12 @@ def _after_flush(session: Session, flush_context: Any) -> None:
 def _before_commit(session: Session) -> None:
     """Persist the clock once per transaction (not per flush: chart opens flush many times)."""
     clock: HybridLogicalClock | None = session.info.get("clock")
-    if clock is not None and session.info.pop("hlc_to_persist", False):
+    if clock is None:
+        return
+    # before_commit runs before the commit's own flush: stamp what is still pending first, so the
+    # persisted stamp covers every stamp this transaction writes (a restart never goes back).
+    session.flush()
+    if session.info.pop("hlc_to_persist", False):
         session.merge(SyncState(key=HLC_STATE_KEY, value=clock.last.encode()))
 
 

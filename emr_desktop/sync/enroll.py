@@ -48,7 +48,7 @@ def enroll(settings: Settings, keystore: KeyStore, address: str, code: str, *, c
                 raise EmrError("This workstation is already enrolled with a practice hub.",
                                "Run `emr-desktop sync`; to move it to another hub, set it up afresh.")
             reply = transport.enroll({"code": code, "site_code": state.get(SITE_STATE_KEY),
-                                      "name": name or settings.data_dir.name, "join": True,
+                                      "name": name, "join": True,
                                       "mrn_blocks": client.local_mrn_blocks()})
         except BaseException:
             store.close()
@@ -56,7 +56,7 @@ def enroll(settings: Settings, keystore: KeyStore, address: str, code: str, *, c
     else:
         keystore.check()   # no keyring: say so before the one-time code is used up
         # The hub checks the code first: a refused code leaves nothing behind in the data folder.
-        reply = transport.enroll({"code": code, "site_code": None, "name": name or settings.data_dir.name,
+        reply = transport.enroll({"code": code, "site_code": None, "name": name,
                                   "join": False, "mrn_blocks": []})
         store, recovery = ChartStore.create(settings, keystore)
     try:
