@@ -8,8 +8,9 @@ DEMO_DIR ?= $(CURDIR)/demo-data
 DEMO_PATIENTS ?= 500
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
+SYNC_BENCH_ARGS ?=
 
-.PHONY: run test venv bench clean
+.PHONY: run test venv bench bench-sync clean
 
 $(BIN)/emr-desktop: pyproject.toml
 	PYTHON=$(PYTHON) bash scripts/system-deps.sh
@@ -35,6 +36,10 @@ test: venv
 
 bench: venv
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
+
+# Sync through the hub's HTTP API on a throwaway PostgreSQL cluster (benchmarks/README.md)
+bench-sync: venv
+	$(BIN)/python -m benchmarks.sync_bench $(SYNC_BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info

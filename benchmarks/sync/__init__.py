@@ -1,0 +1,1 @@
+"""Helpers of the sync benchmark (``python -m benchmarks.sync_bench``)."""
