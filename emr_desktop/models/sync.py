@@ -22,7 +22,7 @@ class OutboxOp(LocalMixin, Base):
     op_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     position: Mapped[int] = mapped_column(Integer, unique=True)  # local push order
     entity: Mapped[str] = mapped_column(String(40))
-    row_id: Mapped[uuid.UUID]
+    row_id: Mapped[uuid.UUID] = mapped_column(index=True)   # "has this row ops waiting?"
     base_row_version: Mapped[int] = mapped_column(Integer)
     changed_fields: Mapped[list[str]] = mapped_column(JSON)
     payload: Mapped[dict[str, object]] = mapped_column(JSON)

@@ -120,12 +120,13 @@ def _internal_error() -> Response:
     return Response(encode_json(body), status_code=500, media_type=JSON_TYPE)
 
 
-Call = Callable[[str | None, Json], Json]
+Call = Callable[[str | None, Json], Any]
 
 
 def _json_endpoint(name: str, call: Call, limit: int) -> Callable[[Request], Awaitable[Response]]:
     def work(credential: str | None, raw: bytes) -> bytes:  # in a worker thread
-        return encode_json(call(credential, decode_body(raw)))
+        reply = call(credential, decode_body(raw))
+        return reply if isinstance(reply, bytes) else encode_json(reply)   # bytes: already encoded
 
     async def endpoint(request: Request) -> Response:
         try:
@@ -174,8 +175,8 @@ def create_app(service: HubService, *, max_request_bytes: int = MAX_REQUEST_BYTE
         Route("/v1/handshake", handshake_endpoint, methods=["GET"], name="handshake"),
         post("/v1/enroll", "enroll", lambda _credential, body: service.enroll(body)),
         post("/v1/push", "push", service.push),
-        post("/v1/pull", "pull", service.pull),
-        post("/v1/snapshot", "snapshot", service.snapshot),
+        post("/v1/pull", "pull", getattr(service, "pull_bytes", service.pull)),
+        post("/v1/snapshot", "snapshot", getattr(service, "snapshot_bytes", service.snapshot)),
         post("/v1/mrn-block", "mrn-block", service.reserve_mrn_block),
     ]
     return Starlette(routes=routes, exception_handlers={HTTPException: http_error})

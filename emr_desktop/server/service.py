@@ -468,7 +468,8 @@ class HubService:
             new_row = dict(new_row)
             new_row["id"] = op["row_id"]
             new_row["updated_hlc"] = max(op["hlc"], (state.row or {}).get("updated_hlc") or "")
-            new_row["updated_by"] = user
+            # who made the change, as the workstation recorded it (kept as is when a chart joins)
+            new_row["updated_by"] = op["row"].get("updated_by", user)
             if state.row is None:
                 new_row["origin_site"] = op["row"].get("origin_site") or batch.site
             fields = sorted(decision.changed - BOOKKEEPING)
@@ -607,8 +608,7 @@ class HubService:
         seqs = self.store.next_seqs(conn, len(batch.changes))
         for seq, change in zip(seqs, batch.changes, strict=True):
             change["seq"] = seq
-        if batch.changes:
-            conn.execute(s.hub_change.insert(), batch.changes)
+        self.store.insert_many(conn, s.hub_change, batch.changes)
         dirty = []
         for (entity, row_id), state in batch.rows.items():
             if state.dirty and state.row is not None:
@@ -618,7 +618,7 @@ class HubService:
                               "payload": change["payload"]})
         self.store.upsert(conn, s.hub_row, dirty, ["entity", "row_id"])
         if batch.ops and self.dedupe_ops:
-            conn.execute(s.hub_op.insert(), batch.ops)
+            self.store.insert_many(conn, s.hub_op, batch.ops)
         elif batch.ops:
             self.store.upsert(conn, s.hub_op, batch.ops, ["op_id"])
         if batch.quarantine:
@@ -646,7 +646,7 @@ class HubService:
 
     # -- pull, snapshot, MRN blocks -----------------------------------------------------------------
 
-    def pull(self, credential: str | None, body: Json) -> Json:
+    def _pull_page(self, credential: str | None, body: Json) -> tuple[list[Any], int, bool]:
         cursor = _int(body, "cursor", 0, 0, 2**62)
         limit = _int(body, "limit", 5000, 1, MAX_PULL_LIMIT)
         ws = self._auth(credential)
@@ -661,11 +661,24 @@ class HubService:
             ).all()
         more = len(recs) > limit
         recs = recs[:limit]
+        return recs, (recs[-1][0] if recs else cursor), more
+
+    def pull(self, credential: str | None, body: Json) -> Json:
+        recs, cursor, more = self._pull_page(credential, body)
         changes = [{"seq": seq, "entity": e, "row_id": r, "row_version": v, "row": json.loads(p)}
                    for seq, e, r, v, p in recs]
-        return {"changes": changes, "cursor": recs[-1][0] if recs else cursor, "more": more}
+        return {"changes": changes, "cursor": cursor, "more": more}
 
-    def snapshot(self, credential: str | None, body: Json) -> Json:
+    def pull_bytes(self, credential: str | None, body: Json) -> bytes:
+        """``pull`` already encoded for HTTP: stored rows are spliced in as they are (canonical JSON
+        text), not decoded and encoded again."""
+        recs, cursor, more = self._pull_page(credential, body)
+        parts = [f'{{"seq":{seq},"entity":"{e}","row_id":"{r}","row_version":{v},"row":{p}}}'
+                 for seq, e, r, v, p in recs]
+        return (f'{{"changes":[{",".join(parts)}],"cursor":{cursor},'
+                f'"more":{"true" if more else "false"}}}').encode()
+
+    def _snapshot_page(self, credential: str | None, body: Json) -> tuple[list[Any], int, Any, Any]:
         self._auth(credential)
         limit = _int(body, "limit", 5000, 1, MAX_PULL_LIMIT)
         after = body.get("after")
@@ -691,10 +704,20 @@ class HubService:
             recs = conn.execute(stmt).all()
         more = len(recs) > limit
         recs = recs[:limit]
+        nxt = [recs[-1][0], recs[-1][1]] if more and recs else None
+        return recs, snap, nxt, total
+
+    def snapshot(self, credential: str | None, body: Json) -> Json:
+        recs, snap, nxt, total = self._snapshot_page(credential, body)
         rows = [{"entity": e, "row_id": r, "row_version": v, "row": json.loads(p)}
                 for e, r, v, p, _o in recs]
-        nxt = [recs[-1][0], recs[-1][1]] if more and recs else None
         return {"snapshot_seq": snap, "rows": rows, "after": nxt, "total": total}
+
+    def snapshot_bytes(self, credential: str | None, body: Json) -> bytes:
+        recs, snap, nxt, total = self._snapshot_page(credential, body)
+        parts = [f'{{"entity":"{e}","row_id":"{r}","row_version":{v},"row":{p}}}' for e, r, v, p, _o in recs]
+        return (f'{{"snapshot_seq":{snap},"rows":[{",".join(parts)}],"after":{json.dumps(nxt)},'
+                f'"total":{json.dumps(total)}}}').encode()
 
     def reserve_mrn_block(self, credential: str | None, body: Json) -> Json:
         size = _int(body, "size", MRN_BLOCK_SIZE, 1, 100_000)

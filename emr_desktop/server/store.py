@@ -164,6 +164,21 @@ class HubStore:
         if updated.rowcount == 0:
             conn.execute(s.hub_meta.insert().values(key=key, value=value))
 
+    def insert_many(self, conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
+        """Plain appends (change feed, op results): COPY on PostgreSQL, executemany on SQLite."""
+        if not rows:
+            return
+        if not self.is_postgres:
+            conn.execute(table.insert(), rows)
+            return
+        cols = [c.name for c in table.columns if c.name in rows[0]]
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        with raw.cursor() as cur, cur.copy(  # type: ignore[attr-defined]
+                f'COPY {table.name} ({", ".join(cols)}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row([row[c] for c in cols])
+
     def upsert(self, conn: Connection, table: Any, rows: list[dict[str, Any]], keys: list[str]) -> None:
         if not rows:
             return

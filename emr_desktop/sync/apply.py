@@ -23,15 +23,27 @@ from emr_desktop.sync.rows import ENTITIES, Entity
 def _upsert_sql(entity: str) -> str:
     ent = ENTITIES[entity]
     cols = ", ".join(f'"{c}"' for c in ent.columns)
-    marks = ", ".join("?" for _ in ent.columns)
+    marks = ", ".join(ent.sql_values)
     sets = ", ".join(f'"{c}" = excluded."{c}"' for c in ent.columns if c != "id")
     return (f'INSERT INTO "{ent.name}" ({cols}) VALUES ({marks}) ON CONFLICT ("id") DO UPDATE SET {sets} '
             f'WHERE excluded."row_version" >= "{ent.name}"."row_version"')
 
 
-def pending_row_ids(conn: Connection) -> set[str]:
-    """Rows with ops still waiting for the hub (uuid hex, as SQLite stores them)."""
-    return {r for (r,) in conn.exec_driver_sql("SELECT DISTINCT row_id FROM outbox_op")}
+def pending_row_ids(conn: Connection, among: Iterable[str] | None = None) -> set[str]:
+    """Rows with ops still waiting for the hub (uuid hex, as SQLite stores them), optionally only
+    among the given row ids (uuid text or hex)."""
+    if among is None:
+        return {r for (r,) in conn.exec_driver_sql("SELECT DISTINCT row_id FROM outbox_op")}
+    if conn.exec_driver_sql("SELECT 1 FROM outbox_op LIMIT 1").first() is None:
+        return set()
+    ids = list({i.replace("-", "") for i in among})
+    out: set[str] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        out.update(r for (r,) in conn.exec_driver_sql(
+            f"SELECT DISTINCT row_id FROM outbox_op WHERE row_id IN ({marks})", tuple(chunk)))
+    return out
 
 
 def set_state(conn: Connection, key: str, value: str) -> None:
@@ -46,14 +58,14 @@ def get_state(conn: Connection) -> dict[str, str]:
 def apply_rows(conn: Connection, rows: Iterable[tuple[str, Mapping[str, Any]]], *,
                pending: set[str] | None = None, clock: HybridLogicalClock | None = None) -> int:
     """Upsert hub row states; returns how many were offered for writing (not skipped)."""
-    if pending is None:
-        pending = pending_row_ids(conn)
     latest: dict[tuple[str, str], Mapping[str, Any]] = {}
     for entity, row in rows:
         key = (entity, row["id"])
         prev = latest.get(key)
         if prev is None or row["row_version"] >= prev["row_version"]:
             latest[key] = row
+    if pending is None:
+        pending = pending_row_ids(conn, (row_id for _e, row_id in latest))
     groups: dict[str, list[tuple[Any, ...]]] = {}
     top = ""
     for (entity, row_id), row in latest.items():

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Boolean, DateTime, Float, Integer, LargeBinary, Table, Uuid, select
+from sqlalchemy import DateTime, Integer, LargeBinary, Table, Uuid, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.type_api import TypeEngine
 
@@ -28,43 +28,18 @@ from emr_desktop.models.base import UTCDateTime
 Row = dict[str, Any]
 
 
-def _uuid_to_db(v: str) -> str:
-    return v.replace("-", "")
-
-
-def _instant_to_db(v: str) -> str:
-    # "2026-01-02T03:04:05.000000+00:00" -> "2026-01-02 03:04:05.000000"
-    return v[:10] + " " + v[11:26]
-
-
-def _bool_to_db(v: Any) -> int:
-    return 1 if v else 0
-
-
 def _bytes_to_db(v: str) -> bytes:
     return base64.b64decode(v)
 
 
-def _same(v: Any) -> Any:
-    return v
-
-
-def _float_to_db(v: Any) -> float:
-    return float(v)
-
-
-def _converter(type_: TypeEngine[Any]) -> Callable[[Any], Any]:
+def _sql_value(type_: TypeEngine[Any]) -> str:
+    """The VALUES expression turning a canonical value into what SQLAlchemy stores in SQLite, done
+    by SQLite itself (a pulled page holds hundreds of thousands of values)."""
     if isinstance(type_, Uuid):
-        return _uuid_to_db
+        return "replace(?, '-', '')"                     # uuid text -> 32 hex digits
     if isinstance(type_, UTCDateTime | DateTime):
-        return _instant_to_db
-    if isinstance(type_, Boolean):
-        return _bool_to_db
-    if isinstance(type_, LargeBinary):
-        return _bytes_to_db
-    if isinstance(type_, Float):
-        return _float_to_db
-    return _same
+        return "replace(substr(?, 1, 26), 'T', ' ')"     # ISO instant (UTC) -> 'YYYY-MM-DD HH:MM:SS.ffffff'
+    return "?"                                           # text, numbers, ISO dates; bools bind as 0/1
 
 
 def _default_of(column: Any) -> Any:
@@ -86,7 +61,7 @@ class Entity:
     table: Table
     order: int                                  # foreign-key order among synced tables
     columns: tuple[str, ...]                    # sorted
-    to_db: Mapping[str, Callable[[Any], Any]]
+    sql_values: tuple[str, ...]                 # per column, in ``columns`` order
     foreign_keys: Mapping[str, str]             # column -> referenced synced table
     unique: tuple[str, ...]                     # single-column unique keys besides id
     defaults: Mapping[str, Any]
@@ -98,8 +73,11 @@ class Entity:
         return {c: row[c] if c in row else self.defaults.get(c) for c in self.columns}
 
     def db_params(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
-        conv = self.to_db
-        return tuple(None if (v := row.get(c)) is None else conv[c](v) for c in self.columns)
+        """Parameters for the ``sql_values`` expressions (only bytes are converted here)."""
+        if not self.binary:
+            return tuple(map(row.get, self.columns))
+        return tuple(_bytes_to_db(v) if c in self.binary and v is not None else v
+                     for c, v in zip(self.columns, map(row.get, self.columns), strict=True))
 
     def unknown_fields(self, row: Mapping[str, Any]) -> list[str]:
         return sorted(set(row) - set(self.columns))
@@ -122,7 +100,7 @@ def _build() -> dict[str, Entity]:
         ) + sorted(c.name for c in table.columns if c.unique))
         out[table.name] = Entity(
             name=table.name, table=table, order=order, columns=tuple(cols),
-            to_db={c: _converter(table.c[c].type) for c in cols},
+            sql_values=tuple(_sql_value(table.c[c].type) for c in cols),
             foreign_keys=fks, unique=tuple(dict.fromkeys(unique)),
             defaults={c: _default_of(table.c[c]) for c in cols},
             nullable=frozenset(c for c in cols if table.c[c].nullable),
