@@ -152,12 +152,47 @@ class Result:
 # --- the PostgreSQL hub -----------------------------------------------------------------------
 
 
+class HubProcess:
+    """``emr-desktop hub serve`` in its own process, as a practice server runs it."""
+
+    def __init__(self, url: str) -> None:
+        import socket
+        import subprocess
+        import sys
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "emr_desktop", "hub", "serve", url, "--port", str(self.port)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 60
+        while True:   # bounded wait until the server accepts connections
+            if self.proc.poll() is not None:
+                raise SystemExit(f"hub serve exited: {self.proc.stderr.read().decode()[-500:]}")  # type: ignore[union-attr]
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise SystemExit("hub serve did not start within 60 s") from None
+                time.sleep(0.05)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(30)
+
+
 @dataclass
 class Hub:
     url: str
     store: HubStore
     service: HubService
-    server: ServerThread
+    server: ServerThread | HubProcess
 
     @property
     def address(self) -> str:
@@ -176,16 +211,17 @@ def _reset_hub_database(url: str) -> None:
         engine.dispose()
 
 
-def start_hub(url: str, *, seed: Callable[[str], None] | None = None) -> Hub:
+def start_hub(url: str, *, seed: Callable[[str], None] | None = None, process: bool = True) -> Hub:
     """A fresh hub in the database at ``url`` (its hub tables dropped and made again), optionally
-    seeded before the service opens it, served over HTTP on a free loopback port."""
+    seeded before the service opens it, served over HTTP on a free loopback port: by a separate
+    ``emr-desktop hub serve`` process (as in a practice), or in a thread (for profiling)."""
     _reset_hub_database(url)
     HubStore.init(url).close()
     if seed is not None:
         seed(url)
     store = HubStore.open(url)
     service = HubService(store)
-    server = ServerThread(service).start()
+    server = HubProcess(url) if process else ServerThread(service).start()
     return Hub(url, store, service, server)
 
 
@@ -472,7 +508,7 @@ def format_profile(title: str, profiler: cProfile.Profile, lines: int = PROFILE_
 
 def profile_push_pull(url: str, data: dataset.Dataset, run_dir: Path, log: Log) -> None:
     log("profiling push and pull-apply on a fresh hub (not timed) ...")
-    hub = start_hub(url)
+    hub = start_hub(url, process=False)
     stations: list[Station] = []
     try:
         for label in ("push", "pull-apply"):
@@ -574,9 +610,9 @@ def run(options: argparse.Namespace, log: Log) -> Result:
         boot_data = (push_data if options.patients == options.push_patients
                      else prepare_dataset(data_dir, options.patients, options.seed, options.fresh, log))
     result = Result(machine=machine_description())
-    result.transport = ("plain HTTP on 127.0.0.1 (no TLS): hub API = server.api on uvicorn (h11) in a "
-                        "thread of this process (ServerThread); workstations = SyncClient over "
-                        "HttpTransport (httpx, keep-alive)")
+    result.transport = ("plain HTTP on 127.0.0.1 (no TLS): hub = `emr-desktop hub serve` (uvicorn, h11) "
+                        "in its own process; workstations = SyncClient over HttpTransport (httpx, "
+                        "keep-alive) in this process; all on the same 2 CPUs as PostgreSQL")
     defaults = SyncClient(None, None)  # type: ignore[arg-type]
     result.push_chart = (f"demo practice of {options.push_patients:,} patients (seed {options.seed}), "
                          f"{push_data.record.encrypted_bytes / 2**20:,.0f} MB SQLCipher chart; "

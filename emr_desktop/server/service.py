@@ -7,12 +7,14 @@ behind server.api for HTTP.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
+import re
 import secrets
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -75,7 +77,12 @@ _OP_FIELDS: dict[str, type | tuple[type, ...]] = {
 }
 
 
+_UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 def _uuid_text(value: Any, what: str) -> str:
+    if isinstance(value, str) and _UUID_TEXT.fullmatch(value):
+        return value                       # canonical form already (what workstations send)
     try:
         return str(uuid.UUID(str(value)))
     except (ValueError, TypeError, AttributeError):
@@ -158,6 +165,7 @@ class HubService:
         self.hub_id = meta["hub_id"]
         #: Test hook: called inside a push transaction just before it commits.
         self.before_commit: Any = None
+        self._grown = 0          # rows added since the planner's statistics were refreshed
         self.epoch = int(meta.get("epoch", "1"))
 
     # -- identity and enrollment ----------------------------------------------------------------
@@ -291,7 +299,19 @@ class HubService:
                 if result is None:  # an op repeated within one batch
                     result = self._stored_results(conn, [op["op_id"]])[op["op_id"]]
                 results.append(result)
+        self._refresh_statistics(len(batch.changes))
         return {"results": results}
+
+    def _refresh_statistics(self, added: int) -> None:
+        """A hub that grows fast (a practice's first workstation pushing its whole chart) outruns
+        PostgreSQL's autovacuum, and row lookups planned for a tiny table turn into scans."""
+        self._grown += added
+        if not self.store.is_postgres or self._grown < 20_000:
+            return
+        self._grown = 0
+        with self.store.engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+                "ANALYZE hub_row, hub_change, hub_op, hub_unique")
 
     def _catch_up_clock(self, conn: Connection) -> None:
         """Several hub processes may share one database (e.g. the embedded hub used by two apps):
@@ -307,7 +327,8 @@ class HubService:
         out: dict[str, Json] = {}
         for start in range(0, len(op_ids), 1000):
             chunk = op_ids[start:start + 1000]
-            recs = conn.execute(select(s.hub_op).where(s.hub_op.c.op_id.in_(chunk))).mappings().all()
+            recs = conn.execute(select(s.hub_op).where(self.store.among(s.hub_op.c.op_id, chunk))
+                                ).mappings().all()
             keys = [(r["entity"], r["row_id"], r["row_version"]) for r in recs if r["row_version"]]
             payloads: dict[tuple[str, str, int], str] = {}
             for kstart in range(0, len(keys), 300):
@@ -337,7 +358,8 @@ class HubService:
             for start in range(0, len(ids), 1000):
                 for row_id, version, payload in conn.execute(
                         select(s.hub_row.c.row_id, s.hub_row.c.row_version, s.hub_row.c.payload).where(
-                            s.hub_row.c.entity == entity, s.hub_row.c.row_id.in_(ids[start:start + 1000]))):
+                            s.hub_row.c.entity == entity,
+                            self.store.among(s.hub_row.c.row_id, ids[start:start + 1000]))):
                     found[row_id] = (version, payload)
             for row_id in ids:
                 if row_id in found:
@@ -472,7 +494,8 @@ class HubService:
             new_row["updated_by"] = op["row"].get("updated_by", user)
             if state.row is None:
                 new_row["origin_site"] = op["row"].get("origin_site") or batch.site
-            fields = sorted(decision.changed - BOOKKEEPING)
+            fields = (ent.content_fields if state.row is None
+                      else sorted(decision.changed - BOOKKEEPING))
             self._record(batch, ent.name, op["row_id"], state, new_row, batch.site, op["op_id"],
                          op["hlc"], fields)
             self._index(ent.name, op["row_id"], new_row, batch)
@@ -494,7 +517,8 @@ class HubService:
         batch.ops.append({"op_id": op["op_id"], "site": batch.site, "entity": ent.name,
                           "row_id": op["row_id"], "status": status,
                           "row_version": state.version if state.row is not None else None,
-                          "conflict_ids": json.dumps(conflict_ids), "message": "",
+                          "conflict_ids": json.dumps(conflict_ids) if conflict_ids else "[]",
+                          "message": "",
                           "received_at": _now()})
         return {"op_id": op["op_id"], "entity": ent.name, "row_id": op["row_id"], "status": status,
                 "row_version": state.version if state.row is not None else None,
@@ -502,7 +526,7 @@ class HubService:
                 "conflict_ids": conflict_ids, "message": ""}
 
     def _record(self, batch: _Batch, entity: str, row_id: str, state: _RowState, row: Row, site: str,
-                op_id: str | None, hlc: str, fields: list[str]) -> None:
+                op_id: str | None, hlc: str, fields: Sequence[str]) -> None:
         state.version += 1
         row["row_version"] = state.version
         state.row = row
@@ -512,7 +536,7 @@ class HubService:
         state.seq_index = len(batch.changes)
         batch.changes.append({"entity": entity, "row_id": row_id, "row_version": state.version,
                               "site": site, "op_id": op_id, "hlc": hlc,
-                              "changed_fields": json.dumps(fields), "payload": dumps(row)})
+                              "changed_fields": _fields_json(tuple(fields)), "payload": dumps(row)})
 
     def _hub_row(self, batch: _Batch, entity: str, values: Mapping[str, Any], user: str | None) -> str:
         """A row the hub itself creates (conflict record, addendum draft)."""
@@ -752,6 +776,11 @@ class HubService:
     def op_statuses(self) -> dict[str, str]:
         with self.store.read() as conn:
             return dict(conn.execute(select(s.hub_op.c.op_id, s.hub_op.c.status)).tuples().all())
+
+
+@functools.lru_cache(maxsize=512)
+def _fields_json(fields: tuple[str, ...]) -> str:
+    return json.dumps(list(fields))
 
 
 def _aware(dt: datetime) -> datetime:

@@ -164,6 +164,24 @@ class HubStore:
         if updated.rowcount == 0:
             conn.execute(s.hub_meta.insert().values(key=key, value=value))
 
+    def _upsert_copy(self, conn: Connection, table: Any, rows: list[dict[str, Any]], keys: list[str]) -> None:
+        """Large upserts on PostgreSQL: COPY into a session temp table, then one INSERT ... SELECT
+        ... ON CONFLICT (a row-by-row executemany costs a round trip per row)."""
+        cols = [c.name for c in table.columns]
+        temp = f"tmp_{table.name}"
+        conn.exec_driver_sql(f"CREATE TEMP TABLE IF NOT EXISTS {temp} "
+                             f"(LIKE {table.name} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        with raw.cursor() as cur, cur.copy(  # type: ignore[attr-defined]
+                f'COPY {temp} ({", ".join(cols)}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row([row.get(c) for c in cols])
+        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in cols if c not in keys)
+        conn.exec_driver_sql(f'INSERT INTO {table.name} ({", ".join(cols)}) SELECT {", ".join(cols)} '
+                             f'FROM {temp} ON CONFLICT ({", ".join(keys)}) DO UPDATE SET {updates}')
+        conn.exec_driver_sql(f"TRUNCATE {temp}")
+
     def insert_many(self, conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
         """Plain appends (change feed, op results): COPY on PostgreSQL, executemany on SQLite."""
         if not rows:
@@ -179,8 +197,21 @@ class HubStore:
             for row in rows:
                 copy.write_row([row[c] for c in cols])
 
+    def among(self, column: Any, values: list[Any]) -> Any:
+        """``column IN values``: one array parameter on PostgreSQL (a long IN list costs more to
+        send and parse than the lookup itself)."""
+        if self.is_postgres:
+            from sqlalchemy import any_, bindparam
+            from sqlalchemy.dialects.postgresql import ARRAY
+
+            return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+        return column.in_(values)
+
     def upsert(self, conn: Connection, table: Any, rows: list[dict[str, Any]], keys: list[str]) -> None:
         if not rows:
+            return
+        if self.is_postgres and len(rows) > 50:
+            self._upsert_copy(conn, table, rows, keys)
             return
         if self.is_postgres:
             from sqlalchemy.dialects.postgresql import insert

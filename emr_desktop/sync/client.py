@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -62,11 +63,12 @@ class SyncReport:
 
 class SyncClient:
     def __init__(self, db: Database, transport: HubApi, *, push_batch: int = 2000,
-                 pull_limit: int = 5000) -> None:
+                 pull_limit: int = 5000, snapshot_limit: int = 10000) -> None:
         self.db = db
         self.transport = transport
         self.push_batch = push_batch
         self.pull_limit = pull_limit
+        self.snapshot_limit = snapshot_limit
 
     # -- local state -----------------------------------------------------------------------------
 
@@ -103,15 +105,37 @@ class SyncClient:
     def push(self, report: SyncReport | None = None) -> SyncReport:
         report = report or SyncReport()
         site = self.state().get(SITE_STATE_KEY, "")
-        while True:
+        # Batches go out strictly one after another (the hub applies them in outbox order); the
+        # next batch is read and the last answer written down while the hub works.
+        def prepare(after: int) -> tuple[Json, int] | None:
             with self.db.engine.connect() as conn:
-                recs = conn.execute(select(OutboxOp).order_by(OutboxOp.position).limit(self.push_batch)
-                                    ).mappings().all()
+                recs = conn.execute(select(OutboxOp).where(OutboxOp.position > after)
+                                    .order_by(OutboxOp.position).limit(self.push_batch)).mappings().all()
             if not recs:
-                return report
-            ops = [_op_json(r) for r in recs]
-            reply = self.transport.push({"site": site, "schema_version": head_revision(), "ops": ops})
-            self._acknowledge(reply["results"], report)
+                return None
+            return ({"site": site, "schema_version": head_revision(),
+                     "ops": [_op_json(r) for r in recs]}, recs[-1]["position"])
+
+        upcoming = prepare(0)
+        if not getattr(self.transport, "overlap", False):   # in-process hub: nothing to overlap
+            while upcoming is not None:
+                body, last = upcoming
+                self._acknowledge(self.transport.push(body)["results"], report)
+                upcoming = prepare(last)
+            return report
+        answered: list[Json] | None = None
+        with ThreadPoolExecutor(1, thread_name_prefix="emr-push") as pool:
+            while upcoming is not None:
+                body, last = upcoming
+                future = pool.submit(self.transport.push, body)
+                if answered is not None:
+                    self._acknowledge(answered, report)
+                    answered = None
+                upcoming = prepare(last)
+                answered = future.result()["results"]
+        if answered is not None:
+            self._acknowledge(answered, report)
+        return report
 
     def _acknowledge(self, results: list[Json], report: SyncReport) -> None:
         now = datetime.now(UTC)
@@ -192,7 +216,7 @@ class SyncClient:
         total = int(state["snapshot_total"]) if "snapshot_total" in state else None
         while True:
             page = self.transport.snapshot({"snapshot_seq": snap, "after": after,
-                                            "limit": self.pull_limit})
+                                            "limit": self.snapshot_limit})
             if total is None and page.get("total") is not None:
                 total = int(page["total"])
             snap = int(page["snapshot_seq"])

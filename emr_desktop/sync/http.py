@@ -47,6 +47,10 @@ def _cert_verify_error(exc: BaseException) -> ssl.SSLCertVerificationError | Non
 class HttpTransport:
     """protocol.HubApi over HTTP(S). ``credential`` may be set after enrollment."""
 
+    #: Calls may run in a worker thread while the caller does local work (sync.client overlaps
+    #: writing down one push answer with the hub's work on the next batch).
+    overlap = True
+
     def __init__(self, base_url: str, credential: str | None = None, ca_file: str | Path | None = None,
                  timeout: float = 30.0) -> None:
         self.base_url = base_url.rstrip("/")

@@ -12,6 +12,7 @@ canonical value to what SQLAlchemy would have stored in SQLite (uuid hex, 'YYYY-
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -56,7 +57,7 @@ def _default_of(column: Any) -> Any:
 
 
 @dataclass(frozen=True)
-class Entity:
+class Entity:  # noqa: B903 - cached properties need __dict__ (no slots)
     name: str
     table: Table
     order: int                                  # foreign-key order among synced tables
@@ -70,7 +71,20 @@ class Entity:
 
     def complete(self, row: Mapping[str, Any]) -> Row:
         """Fill columns an older schema did not send with their defaults; drop nothing."""
+        if row.keys() >= self.column_set:
+            return {c: row[c] for c in self.columns}
         return {c: row[c] if c in row else self.defaults.get(c) for c in self.columns}
+
+    @functools.cached_property
+    def column_set(self) -> frozenset[str]:
+        return frozenset(self.columns)
+
+    @functools.cached_property
+    def content_fields(self) -> tuple[str, ...]:
+        """Every column but the sync bookkeeping ones, sorted (the fields an insert sets)."""
+        from emr_desktop.sync.capture import BOOKKEEPING
+
+        return tuple(c for c in self.columns if c not in BOOKKEEPING)
 
     def db_params(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
         """Parameters for the ``sql_values`` expressions (only bytes are converted here)."""
