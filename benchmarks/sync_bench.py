@@ -40,6 +40,7 @@ import psycopg
 from sqlalchemy import create_engine, func, select
 
 from benchmarks import dataset
+from benchmarks.harness import _positive
 from benchmarks.sync.seed import SeedResult, libpq_url, seed_hub
 from emr_desktop.config import Settings
 from emr_desktop.db.engine import make_engine
@@ -775,13 +776,6 @@ def _count(text: str) -> int:
     value = int(text)
     if value < 0:
         raise argparse.ArgumentTypeError("must be 0 or more")
-    return value
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
     return value
 
 

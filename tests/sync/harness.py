@@ -66,13 +66,15 @@ def _opener(hub: HubService):
     return open_
 
 
-def first_workstation(hub: HubService, folder: Path, *, staff: tuple[tuple[str, str], ...] = (
-        ("doc", Role.PROVIDER.value), ("nurse", Role.NURSE.value), ("desk", Role.FRONT_DESK.value))
-                      ) -> Workstation:
-    """A set-up workstation (practice, admin and staff) that joins the empty hub."""
+STAFF = (("doc", Role.PROVIDER.value), ("nurse", Role.NURSE.value), ("desk", Role.FRONT_DESK.value))
+
+
+def set_up_practice(folder: Path, *, staff: tuple[tuple[str, str], ...] = STAFF,
+                    practice_name: str = "Sync Test Practice") -> Settings:
+    """A closed, set-up chart (practice, admin and staff) in ``folder``, not enrolled anywhere."""
     settings = Settings(data_dir=folder)
     store, _ = ChartStore.create(settings, KeyStore())
-    initialize_practice(store.db, practice_name="Sync Test Practice", workstation_name=folder.name,
+    initialize_practice(store.db, practice_name=practice_name, workstation_name=folder.name,
                         admin_password=PASSWORD)
     services = Services.build(store.db)
     admin = services.users.authenticate("admin", PASSWORD)
@@ -80,6 +82,13 @@ def first_workstation(hub: HubService, folder: Path, *, staff: tuple[tuple[str, 
         services.users.create_user(admin, username=username, display_name=username.title(),
                                    password=PASSWORD, roles=(role,))
     store.close()
+    return settings
+
+
+def first_workstation(hub: HubService, folder: Path, *, staff: tuple[tuple[str, str], ...] = STAFF
+                      ) -> Workstation:
+    """A set-up workstation (practice, admin and staff) that joins the empty hub."""
+    settings = set_up_practice(folder, staff=staff)
     result = enroll(settings, KeyStore(), "sqlite:///embedded", hub.create_enroll_code(folder.name),
                     opener=_opener(hub))
     return Workstation(folder.name, result.store, Services.build(result.store.db),

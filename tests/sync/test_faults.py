@@ -23,7 +23,6 @@ from emr_desktop.server import schema as s
 from emr_desktop.server.serve import ServerThread
 from emr_desktop.server.service import HubService
 from emr_desktop.services.registry import Services
-from emr_desktop.services.setup import initialize_practice
 from emr_desktop.sync.client import CURSOR, SyncClient
 from emr_desktop.sync.enroll import client_for, enroll
 from emr_desktop.sync.protocol import (
@@ -33,7 +32,7 @@ from emr_desktop.sync.protocol import (
     WorkstationRevoked,
 )
 from tests.support.fixtures import TlsCA, TlsServerCert
-from tests.sync.harness import PASSWORD, hub_export, make_hub
+from tests.sync.harness import PASSWORD, hub_export, make_hub, set_up_practice
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -78,15 +77,8 @@ class Station:
 
 def first_over_https(hub: HubService, server: ServerThread, ca_file: Path, folder: Path) -> Station:
     """A set-up workstation that joins the empty hub through the real enrollment over HTTPS."""
-    settings = Settings(data_dir=folder)
-    store, _ = ChartStore.create(settings, KeyStore())
-    initialize_practice(store.db, practice_name="Fault Test Practice", workstation_name=folder.name,
-                        admin_password=PASSWORD)
-    services = Services.build(store.db)
-    admin = services.users.authenticate("admin", PASSWORD)
-    services.users.create_user(admin, username="doc", display_name="Doc", password=PASSWORD,
-                               roles=(Role.PROVIDER.value,))
-    store.close()
+    settings = set_up_practice(folder, staff=(("doc", Role.PROVIDER.value),),
+                               practice_name="Fault Test Practice")
     result = enroll(settings, KeyStore(), server.url, hub.create_enroll_code(folder.name), ca_file=str(ca_file))
     assert result.joined
     return Station(result.store, Services.build(result.store.db), client_for(result.store, KeyStore()))
