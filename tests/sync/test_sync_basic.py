@@ -49,3 +49,29 @@ def test_concurrent_demographic_edit_keeps_both_values(tmp_path: Path) -> None:
     kept, other = conflicts[0]
     values = {json.loads(kept)["phone_mobile"], json.loads(other)["phone_mobile"]}
     assert values == {"555-0101", "555-0202"}
+
+
+def test_emergency_access_write_is_accepted_by_the_hub_and_other_writes_are_not(tmp_path: Path) -> None:
+    hub = make_hub(f"sqlite:///{tmp_path / 'hub.db'}")
+    a = first_workstation(hub, tmp_path / "a")
+    doc = a.login("doc")
+    p1 = a.services.patients.register(doc, family_name="Glass", given_name="Break",
+                                      birth_date=date(1970, 5, 5), sex="male")
+    p2 = a.services.patients.register(doc, family_name="Other", given_name="Chart",
+                                      birth_date=date(1971, 6, 6), sex="female")
+    a.sync()
+    desk = a.services.access.grant_emergency_access(a.login("desk"), p1.id,
+                                                    "patient collapsed at the front desk")
+    a.services.vitals.record(desk, p1.id, pulse=120)
+    report = a.sync()
+    assert report.quarantined == 0
+    # the hub re-checks: the same workstation claiming a clinical write for another chart is refused
+    from emr_desktop.models import VitalSign
+    from emr_desktop.models.base import new_id
+
+    with a.db.unit_of_work(desk.user_id) as s:
+        v = s.query(VitalSign).filter_by(patient_id=p1.id).first()
+        s.add(VitalSign(id=new_id(), patient_id=p2.id, panel_id=new_id(), loinc=v.loinc, value=99,
+                        unit=v.unit, taken_at=v.taken_at, taken_by_id=desk.user_id))
+    report = a.sync()
+    assert report.quarantined == 1
