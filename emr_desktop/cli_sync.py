@@ -153,13 +153,18 @@ def cmd_enroll(args: argparse.Namespace, settings_of: SettingsOf) -> int:
 
     settings = settings_of(args)
 
+    joining = settings.db_path.exists()
+
     def progress(done: int, total: int | None) -> None:
         if sys.stderr.isatty() or os.environ.get("EMR_PROGRESS") == "1":
-            print(f"\r  downloaded {done:,}" + (f" of {total:,} rows" if total else " rows"),
+            verb = "uploaded" if joining else "downloaded"
+            print(f"\r  {verb} {done:,}" + (f" of {total:,} records" if total else " records"),
                   end="", file=sys.stderr, flush=True)
 
     result = enroll(settings, KeyStore(), args.hub, args.code, ca_file=args.ca,
                     name=args.name or "", progress=progress)
+    if sys.stderr.isatty() or os.environ.get("EMR_PROGRESS") == "1":
+        print(file=sys.stderr)
     try:
         if result.joined:
             print(f"Joined the hub as {result.site_code}; pushed this workstation's chart "

@@ -85,7 +85,7 @@ class SyncClient:
 
     # -- one round -------------------------------------------------------------------------------
 
-    def sync_once(self) -> SyncReport:
+    def sync_once(self, progress: Progress | None = None) -> SyncReport:
         """Push everything waiting, then pull everything new. Raises HubError when offline."""
         report = SyncReport()
         hello = self.transport.handshake()
@@ -94,7 +94,7 @@ class SyncClient:
             raise HubMismatch()
         if self.state().get(BOOTSTRAPPED) == "0":   # an interrupted enrollment download
             report.pulled += self.bootstrap()
-        self.push(report)
+        self.push(report, progress)
         self.pull(report)
         self.top_up_mrns()
         with self._write() as conn:
@@ -102,8 +102,10 @@ class SyncClient:
         report.pending = self.pending_count()
         return report
 
-    def push(self, report: SyncReport | None = None) -> SyncReport:
+    def push(self, report: SyncReport | None = None, progress: Progress | None = None) -> SyncReport:
+        """Send every waiting op; ``progress(done, total)`` after each answered batch."""
         report = report or SyncReport()
+        total = self.pending_count() if progress else None
         site = self.state().get(SITE_STATE_KEY, "")
         # Batches go out strictly one after another (the hub applies them in outbox order); the
         # next batch is read and the last answer written down while the hub works.
@@ -121,6 +123,8 @@ class SyncClient:
             while upcoming is not None:
                 body, last = upcoming
                 self._acknowledge(self.transport.push(body)["results"], report)
+                if progress:
+                    progress(report.pushed, total)
                 upcoming = prepare(last)
             return report
         answered: list[Json] | None = None
@@ -131,6 +135,8 @@ class SyncClient:
                 if answered is not None:
                     self._acknowledge(answered, report)
                     answered = None
+                    if progress:
+                        progress(report.pushed, total)
                 upcoming = prepare(last)
                 answered = future.result()["results"]
         if answered is not None:

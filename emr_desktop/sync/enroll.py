@@ -68,7 +68,7 @@ def enroll(settings: Settings, keystore: KeyStore, address: str, code: str, *, c
             rows = client.queue_whole_chart()
         else:
             rows = client.bootstrap(progress)
-        report = client.sync_once()
+        report = client.sync_once(progress if existing else None)
     except BaseException:
         store.close()
         raise
