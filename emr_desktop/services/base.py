@@ -142,6 +142,12 @@ class RecordService(Generic[M, D]):
         """Authorize ``verb`` on this area of one patient's chart, then audit ``action``."""
         with self.access.action(actor) as ctx:
             ctx.authorize(self.category, verb, patient_id)
+            if patient_id is not None and verb is Verb.WRITE and self.model.__tablename__ != "patient":
+                from emr_desktop.models import Patient
+
+                if ctx.session.get(Patient, patient_id) is None:
+                    # e.g. a chart registered on another desk that has not synced here yet
+                    raise NotFound("patient", patient_id)
             yield ctx
             if action is not None:
                 ctx.audit(self.category, action, patient_id, "", detail)
