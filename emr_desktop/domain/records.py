@@ -437,3 +437,25 @@ class AuditEventDTO(RecordDTO):
     detail: str = ""
     prev_hash: str
     entry_hash: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ConflictDTO(RecordDTO):
+    """A sync conflict: both values kept (canonical JSON text); shown for review and resolution."""
+
+    entity: str
+    record_id: uuid.UUID
+    patient_id: uuid.UUID | None = None
+    kind: str
+    fields: str = ""
+    kept_values: str = "{}"
+    other_values: str = "{}"
+    op_site: str = ""
+    op_user_id: uuid.UUID | None = None
+    other_site: str = ""
+    related_id: uuid.UUID | None = None
+    detected_at: datetime
+    status: str = "open"
+    resolution: str = ""
+    resolved_by_id: uuid.UUID | None = None
+    resolved_at: datetime | None = None

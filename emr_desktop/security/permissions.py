@@ -93,6 +93,18 @@ ROLE_PERMISSIONS: dict[Role, frozenset[tuple[Category, Verb]]] = {
     ),
 }
 
+#: The chart area of each synced record type (the hub re-checks pushed changes against it).
+ENTITY_CATEGORY: dict[str, Category] = {
+    "patient": C.DEMOGRAPHICS, "insurance_coverage": C.INSURANCE, "appointment": C.SCHEDULE,
+    "encounter": C.ENCOUNTER, "clinical_note": C.NOTE, "vital_sign": C.VITALS,
+    "medication": C.MEDICATION, "prescription": C.PRESCRIPTION, "allergy": C.ALLERGY,
+    "immunization": C.IMMUNIZATION, "lab_order": C.LAB, "lab_result": C.LAB,
+    "imaging_report": C.IMAGING, "problem": C.PROBLEM, "family_history": C.HISTORY,
+    "social_history": C.HISTORY, "document": C.DOCUMENT, "document_content": C.DOCUMENT,
+    "user_account": C.USERS, "role_assignment": C.USERS, "practice": C.PRACTICE,
+    "workstation": C.PRACTICE,
+}
+
 #: What emergency access adds, for one chart: clinical reading and writing - never signing.
 EMERGENCY_PERMISSIONS: frozenset[tuple[Category, Verb]] = frozenset(_rw(*CLINICAL) | _r(C.INSURANCE))
 

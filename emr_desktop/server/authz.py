@@ -7,19 +7,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from emr_desktop.domain.enums import NoteStatus
-from emr_desktop.security.permissions import ROLE_PERMISSIONS, Category, Verb
+from emr_desktop.security.permissions import ENTITY_CATEGORY, ROLE_PERMISSIONS, Category, Verb
 
 C = Category
-ENTITY_CATEGORY: dict[str, Category] = {
-    "patient": C.DEMOGRAPHICS, "insurance_coverage": C.INSURANCE, "appointment": C.SCHEDULE,
-    "encounter": C.ENCOUNTER, "clinical_note": C.NOTE, "vital_sign": C.VITALS,
-    "medication": C.MEDICATION, "prescription": C.PRESCRIPTION, "allergy": C.ALLERGY,
-    "immunization": C.IMMUNIZATION, "lab_order": C.LAB, "lab_result": C.LAB,
-    "imaging_report": C.IMAGING, "problem": C.PROBLEM, "family_history": C.HISTORY,
-    "social_history": C.HISTORY, "document": C.DOCUMENT, "document_content": C.DOCUMENT,
-    "user_account": C.USERS, "role_assignment": C.USERS, "practice": C.PRACTICE,
-    "workstation": C.PRACTICE,
-}
 #: Any signed-in user may settle conflicts they can see.
 OPEN_TO_STAFF = frozenset({"sync_conflict"})
 #: The audit trail is append-only and hash-chained: every enrolled workstation's entries are kept.

@@ -19,6 +19,7 @@ from emr_desktop.services.charting import (
     SocialHistoryService,
     VitalsService,
 )
+from emr_desktop.services.conflicts import ConflictService
 from emr_desktop.services.export import ExportService
 from emr_desktop.services.orders import (
     ImagingService,
@@ -61,11 +62,22 @@ class Services:
     export: ExportService
     audit: AuditService
     sync_status: SyncStatusService
+    conflicts: ConflictService
 
     @classmethod
     def build(cls, db: Database) -> Services:
         """All services share one Access (permission checks and the audit trail)."""
         access = Access(db)
+        built = cls._build(db, access)
+        from emr_desktop.services.base import RecordService
+
+        hooks = {svc.model.__tablename__: svc.before_update for svc in vars(built).values()
+                 if isinstance(svc, RecordService)}
+        built.conflicts.update_hooks.update(hooks)
+        return built
+
+    @classmethod
+    def _build(cls, db: Database, access: Access) -> Services:
         return cls(
             db=db, access=access, users=UserService(db, access=access),
             patients=PatientService(db, access), coverages=CoverageService(db, access),
@@ -79,4 +91,5 @@ class Services:
             appointments=AppointmentService(db, access), chart=ChartService(db, access),
             practice=PracticeService(db, access), export=ExportService(db, access),
             audit=AuditService(db, access), sync_status=SyncStatusService(db),
+            conflicts=ConflictService(access),
         )

@@ -180,3 +180,23 @@ def iter_canonical_export(schema: str,
             yield ("," if r_index else "") + dumps(export_record(name, row))
         yield "]"
     yield "}}"
+
+
+def from_canonical(table: str, column: str, value: Any) -> Any:
+    """A canonical value back to what the ORM attribute holds (uuid, aware datetime, date, bytes)."""
+    import uuid as _uuid
+    from datetime import date as _date
+    from datetime import datetime as _datetime
+
+    if value is None:
+        return None
+    type_ = ENTITIES[table].table.c[column].type
+    if isinstance(type_, Uuid):
+        return _uuid.UUID(str(value))
+    if isinstance(type_, UTCDateTime | DateTime):
+        return _datetime.fromisoformat(value)
+    if isinstance(type_, LargeBinary):
+        return _bytes_to_db(value)
+    if type_.python_type is _date:
+        return _date.fromisoformat(value)
+    return value
