@@ -29,7 +29,9 @@ from emr_desktop.domain.codes import VITALS_BY_LOINC
 from emr_desktop.domain.errors import EmrError, SecondFactorRequired
 from emr_desktop.domain.records import ChartDTO, PatientDTO
 from emr_desktop.services.registry import Services
+from emr_desktop.ui.conflicts.review import ConflictReviewDialog
 from emr_desktop.ui.tasks import TaskRunner
+from emr_desktop.ui.widgets.sync_status import SyncStatusWidget
 
 
 class LoginDialog(QDialog):
@@ -122,23 +124,29 @@ class MinimalWindow(QMainWindow):
         self.search.textChanged.connect(lambda _t: self._debounce.start())
         self.search.returnPressed.connect(self._open_first)
         self.results.itemActivated.connect(self._open_item)
-        self.sync_label = QLabel("")
-        self.statusBar().addPermanentWidget(self.sync_label)
-        self._sync_timer = QTimer(self, interval=3000)
-        self._sync_timer.timeout.connect(self.refresh_sync_status)
-        self._sync_timer.start()
-        self.refresh_sync_status()
+        self.sync_status = SyncStatusWidget(services.sync_status, tasks, self)
+        self.sync_status.sig_review_requested.connect(self.open_conflict_review)
+        self.statusBar().addPermanentWidget(self.sync_status)
+        self._review: ConflictReviewDialog | None = None
         self.resize(1100, 700)
 
     def refresh_sync_status(self) -> None:
-        """Sync state in the status bar (read in the background; never a pop-up)."""
-        def show(status: object) -> None:
-            text = status.label  # type: ignore[attr-defined]
-            if status.open_conflicts:  # type: ignore[attr-defined]
-                text += f" - {status.open_conflicts} conflict(s) to review"  # type: ignore[attr-defined]
-            self.sync_label.setText(text)
+        self.sync_status.refresh()
 
-        self._tasks.run(self._services.sync_status.status, show, lambda _e: None)
+    def open_conflict_review(self) -> None:
+        """The conflict review screen (non-modal; closed at the idle lock)."""
+        if self._review is None:
+            self._review = ConflictReviewDialog(self._services, self._tasks, self._actor, self)
+            self._review.sig_conflict_resolved.connect(lambda _c: self.sync_status.refresh())
+            self._review.finished.connect(self._forget_review)
+        self._review.show()
+        self._review.raise_()
+
+    def _forget_review(self) -> None:
+        if self._review is not None:
+            self._review.clear_phi()
+            self._review.deleteLater()
+            self._review = None
 
     @property
     def actor(self) -> Actor:
@@ -157,6 +165,9 @@ class MinimalWindow(QMainWindow):
         self.results.clear()
         self.chart.clear()
         self.statusBar().clearMessage()
+        if self._review is not None:
+            self._review.close()
+            self._forget_review()
 
     def lock(self) -> None:
         """Idle lock: clear PHI, hide the window, log the session out, ask for a log-in."""

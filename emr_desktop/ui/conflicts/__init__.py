@@ -1,0 +1,1 @@
+"""Sync conflict review."""
