@@ -29,19 +29,27 @@ class Column(IntEnum):
     DETECTED = 5
 
 
+#: Columns the app derives from others (search keys): not worth a reviewer's attention.
+DERIVED = frozenset({"search_family", "search_given", "search_phone"})
+
+
+def _shown(fields: str) -> list[str]:
+    return [f for f in fields.split(",") if f and f not in DERIVED]
+
+
 def _values(text: str, fields: str) -> str:
     try:
         values: dict[str, Any] = json.loads(text)
     except ValueError:
         return ""
-    names = [f for f in fields.split(",") if f] or list(values)
+    names = _shown(fields) or [n for n in values if n not in DERIVED]
     return "; ".join(f"{name.replace('_', ' ')}: {values.get(name)!s}" for name in names if name in values)
 
 
 COLUMNS: list[ColumnSpec[ConflictDTO]] = [
     ColumnSpec("Record", lambda c: RECORD_LABELS.get(c.entity, c.entity.replace("_", " ").title())),
     ColumnSpec("What happened", lambda c: KIND_LABELS.get(c.kind, c.kind)),
-    ColumnSpec("Field(s)", lambda c: c.fields.replace(",", ", ").replace("_", " ")),
+    ColumnSpec("Field(s)", lambda c: ", ".join(f.replace("_", " ") for f in _shown(c.fields))),
     ColumnSpec("Value kept", lambda c: _values(c.kept_values, c.fields)),
     ColumnSpec("Other value", lambda c: _values(c.other_values, c.fields)),
     ColumnSpec("Detected", lambda c: c.detected_at.astimezone().strftime("%Y-%m-%d %H:%M")),
