@@ -13,7 +13,7 @@ there to measure. This loader writes what those pushes leave in the hub directly
   site, the ``hub_change_seq`` sequence and the hub clock (``hub_meta.hlc``).
 
 Each payload is built as ``HubService._apply_op`` builds the row of an insert op from a joining
-workstation (``Entity.complete``, ``updated_by`` None, ``row_version`` 1) and serialised with
+workstation (``Entity.complete``, ``updated_by`` as recorded, ``row_version`` 1) and serialised with
 ``domain.canonical.dumps``; tests/benchmarks/test_sync_bench_smoke.py checks that a seeded hub
 exports byte for byte what a real join push leaves. Op ids are not recorded (``hub_op`` stays
 empty): nobody will ever repeat these pushes.
@@ -80,7 +80,7 @@ def hub_rows(conn: Connection, ent: Entity, site: str, clock: HybridLogicalClock
             hlc = incoming["updated_hlc"] or clock.now().encode()
             row = ent.complete(incoming)               # rules.decide of an insert
             row["updated_hlc"] = hlc                   # max(op hlc, no previous row)
-            row["updated_by"] = None                   # join ops carry no user
+            row["updated_by"] = incoming.get("updated_by")   # the hub keeps who made the change
             row["origin_site"] = incoming.get("origin_site") or site
             row["row_version"] = 1
             yield row
