@@ -12,24 +12,11 @@ from sqlalchemy import select
 from emr_desktop.domain.errors import ImmutableRecord, PermissionDenied, ValidationError
 from emr_desktop.models import AuditEvent
 from emr_desktop.services.conflicts import Resolution
-from tests.sync.harness import first_workstation, hub_export, make_hub, new_workstation
+from tests.sync.harness import first_workstation, hub_export, make_hub, new_workstation, phone_conflict
 
 
 def _field_conflict(tmp_path: Path):  # type: ignore[no-untyped-def]
-    hub = make_hub(f"sqlite:///{tmp_path / 'hub.db'}")
-    a = first_workstation(hub, tmp_path / "a")
-    b = new_workstation(hub, tmp_path / "b")
-    doc_a = a.login("doc")
-    p = a.services.patients.register(doc_a, family_name="Conflict", given_name="Review",
-                                     birth_date=date(1975, 3, 3), sex="female")
-    a.sync()
-    b.sync()
-    a.services.patients.update(doc_a, p.id, phone_mobile="555-0111")
-    b.services.patients.update(b.login("doc"), p.id, phone_mobile="555-0222")
-    a.sync()
-    b.sync()
-    a.sync()
-    return hub, a, b, p
+    return phone_conflict(tmp_path)
 
 
 def test_take_the_other_value_everywhere(tmp_path: Path) -> None:

@@ -126,3 +126,25 @@ def open_workstation(folder: Path, transport_for: Any) -> Workstation:
         store.close()
         raise
     return Workstation(folder.name, store, Services.build(store.db), SyncClient(store.db, transport))
+
+
+def phone_conflict(folder: Path, phones: tuple[str, str] = ("555-0111", "555-0222")
+                   ) -> tuple[HubService, Workstation, Workstation, Any]:
+    """Two workstations (A joined, B bootstrapped) that changed the same patient's mobile phone
+    between syncs; after A, B, A sync, the hub holds one field conflict. Returns hub, A, B, patient."""
+    from datetime import date
+
+    hub = make_hub(f"sqlite:///{folder / 'hub.db'}")
+    a = first_workstation(hub, folder / "a")
+    b = new_workstation(hub, folder / "b")
+    doc_a = a.login("doc")
+    patient = a.services.patients.register(doc_a, family_name="Conflict", given_name="Review",
+                                           birth_date=date(1975, 3, 3), sex="female")
+    a.sync()
+    b.sync()
+    a.services.patients.update(doc_a, patient.id, phone_mobile=phones[0])
+    b.services.patients.update(b.login("doc"), patient.id, phone_mobile=phones[1])
+    a.sync()
+    b.sync()
+    a.sync()
+    return hub, a, b, patient

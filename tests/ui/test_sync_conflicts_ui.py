@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,7 @@ from emr_desktop.ui.conflicts.review import ConflictReviewDialog
 from emr_desktop.ui.qt_models.conflicts import Column, ConflictTableModel
 from emr_desktop.ui.tasks import TaskRunner
 from emr_desktop.ui.widgets.sync_status import SyncStatusWidget
-from tests.sync.harness import first_workstation, make_hub, new_workstation
+from tests.sync.harness import phone_conflict
 
 
 class FakeStatus:
@@ -56,19 +56,8 @@ def test_status_widget_follows_the_sync_state(qtbot: Any) -> None:
 
 
 def _conflicted(tmp_path: Path) -> tuple[Any, Any, Any]:
-    hub = make_hub(f"sqlite:///{tmp_path / 'hub.db'}")
-    a = first_workstation(hub, tmp_path / "a")
-    b = new_workstation(hub, tmp_path / "b")
-    doc_a = a.login("doc")
-    p = a.services.patients.register(doc_a, family_name="Screen", given_name="Review",
-                                     birth_date=date(1985, 8, 8), sex="female")
-    a.sync()
-    b.sync()
-    a.services.patients.update(doc_a, p.id, phone_mobile="555-0444")
-    b.services.patients.update(b.login("doc"), p.id, phone_mobile="555-0555")
-    a.sync()
-    b.sync()
-    return b, p, hub
+    hub, _a, b, patient = phone_conflict(tmp_path, ("555-0444", "555-0555"))
+    return b, patient, hub
 
 
 def test_conflict_model_passes_the_model_tester(qtmodeltester: Any, tmp_path: Path) -> None:
