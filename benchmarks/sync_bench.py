@@ -56,7 +56,7 @@ from emr_desktop.server.store import HubStore
 from emr_desktop.services.registry import Services
 from emr_desktop.sync.agent import DEFAULT_INTERVAL, SyncAgent
 from emr_desktop.sync.capture import SITE_STATE_KEY
-from emr_desktop.sync.client import SyncClient, SyncReport
+from emr_desktop.sync.client import PULL_LIMIT, PUSH_BATCH, SNAPSHOT_LIMIT, SyncClient, SyncReport
 from emr_desktop.sync.enroll import CREDENTIAL, client_for, enroll
 from emr_desktop.sync.http import HttpTransport
 
@@ -614,11 +614,10 @@ def run(options: argparse.Namespace, log: Log) -> Result:
     result.transport = ("plain HTTP on 127.0.0.1 (no TLS): hub = `emr-desktop hub serve` (uvicorn, h11) "
                         "in its own process; workstations = SyncClient over HttpTransport (httpx, "
                         "keep-alive) in this process; all on the same 2 CPUs as PostgreSQL")
-    defaults = SyncClient(None, None)  # type: ignore[arg-type]
     result.push_chart = (f"demo practice of {options.push_patients:,} patients (seed {options.seed}), "
                          f"{push_data.record.encrypted_bytes / 2**20:,.0f} MB SQLCipher chart; "
-                         f"SyncClient defaults: push batches of {defaults.push_batch:,} ops, "
-                         f"pull/snapshot pages of {defaults.pull_limit:,} rows")
+                         f"SyncClient defaults: push batches of {PUSH_BATCH:,} ops, "
+                         f"pull pages of {PULL_LIMIT:,} rows, snapshot pages of {SNAPSHOT_LIMIT:,}")
     run_dir = data_dir / RUN_FOLDER
     shutil.rmtree(run_dir, ignore_errors=True)
     run_dir.mkdir(parents=True)

@@ -61,10 +61,10 @@ def _start_sync(store: object) -> object | None:
     """Background sync when this workstation is enrolled with a hub: on a timer and after each save."""
     from emr_desktop.security.keystore import KeyStore
     from emr_desktop.sync.agent import SyncAgent
-    from emr_desktop.sync.client import HUB_ADDRESS, SyncClient
+    from emr_desktop.sync.client import is_enrolled
     from emr_desktop.sync.enroll import client_for
 
-    if not SyncClient(store.db, None).state().get(HUB_ADDRESS):  # type: ignore[attr-defined, arg-type]
+    if not is_enrolled(store.db):  # type: ignore[attr-defined]
         return None
     agent = SyncAgent(lambda: client_for(store, KeyStore()))  # type: ignore[arg-type]
     store.db.change_listeners.append(agent.nudge)  # type: ignore[attr-defined]

@@ -7,6 +7,7 @@ later change to that content (by any route, including sync) is detectable.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from typing import Any
 
 from emr_desktop.domain.canonical import dumps, json_value
@@ -22,9 +23,14 @@ PRESCRIPTION_SIGNED_FIELDS = (
 )
 
 
-def content_hash(record: Any, field_names: tuple[str, ...]) -> str:
-    payload = {name: json_value(getattr(record, name)) for name in field_names}
+def hash_values(values: Mapping[str, Any], field_names: tuple[str, ...]) -> str:
+    """SHA-256 over the named fields of a canonical row (as sync carries it)."""
+    payload = {name: json_value(values.get(name)) for name in field_names}
     return hashlib.sha256(dumps(payload).encode("utf-8")).hexdigest()
+
+
+def content_hash(record: Any, field_names: tuple[str, ...]) -> str:
+    return hash_values({name: getattr(record, name) for name in field_names}, field_names)
 
 
 def note_hash(note: Any) -> str:

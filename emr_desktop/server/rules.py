@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from emr_desktop.domain.enums import ConflictKind, NoteStatus, RecordStatus
-from emr_desktop.domain.signing import NOTE_SIGNED_FIELDS
+from emr_desktop.domain.signing import NOTE_SIGNED_FIELDS, hash_values
 from emr_desktop.sync.capture import BOOKKEEPING
 from emr_desktop.sync.rows import Entity, Row
 
@@ -240,11 +240,6 @@ def _field_merge(current: Row, op: Mapping[str, Any], differing: list[str], cont
 
 def signed_note_intact(row: Mapping[str, Any]) -> bool:
     """A signed note's stored signature hash matches its content (checked before the hub keeps it)."""
-    import hashlib
-
-    from emr_desktop.domain.canonical import dumps
-
     if row.get("status") != NoteStatus.SIGNED.value:
         return True
-    payload = {f: row.get(f) for f in NOTE_SIGNED_FIELDS}
-    return hashlib.sha256(dumps(payload).encode("utf-8")).hexdigest() == row.get("signature_hash")
+    return hash_values(row, NOTE_SIGNED_FIELDS) == row.get("signature_hash")

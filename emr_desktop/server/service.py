@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import logging
 import re
 import secrets
 import uuid
@@ -31,7 +30,7 @@ from emr_desktop.server import authz, rules
 from emr_desktop.server import schema as s
 from emr_desktop.server.store import HubStore
 from emr_desktop.sync.capture import BOOKKEEPING
-from emr_desktop.sync.hlc import ClockDriftError, HybridLogicalClock, Stamp
+from emr_desktop.sync.hlc import ClockDriftError, HybridLogicalClock, Stamp, wall_ms
 from emr_desktop.sync.protocol import (
     API_VERSION,
     MAX_PULL_LIMIT,
@@ -43,8 +42,6 @@ from emr_desktop.sync.protocol import (
     WorkstationRevoked,
 )
 from emr_desktop.sync.rows import ENTITIES, Row, iter_canonical_export
-
-log = logging.getLogger(__name__)
 
 HUB_SITE = "hub"
 ENROLL_CODE_TTL = timedelta(hours=24)
@@ -154,8 +151,8 @@ class HubService:
     def __init__(self, store: HubStore, *, wall: Any = None, max_drift_ms: int | None = None) -> None:
         self.store = store
         kwargs: dict[str, Any] = {}
-        if wall is not None:
-            kwargs["wall"] = wall
+        self._wall = wall or wall_ms
+        kwargs["wall"] = self._wall
         if max_drift_ms is not None:
             kwargs["max_drift_ms"] = max_drift_ms
         with store.read() as conn:
@@ -172,7 +169,7 @@ class HubService:
 
     def handshake(self) -> Json:
         return {"api": API_VERSION, "hub_id": self.hub_id, "epoch": self.epoch,
-                "schema_versions": _known_revisions(), "server_time_ms": self.clock._wall()}
+                "schema_versions": sorted(known_revisions()), "server_time_ms": self._wall()}
 
     def create_enroll_code(self, site_name: str = "", ttl: timedelta = ENROLL_CODE_TTL) -> str:
         raw = secrets.token_bytes(10)
@@ -792,7 +789,3 @@ def _new_site(taken: set[str]) -> str:
         site = "ws" + secrets.token_hex(4)
         if site not in taken:
             return site
-
-
-def _known_revisions() -> list[str]:
-    return sorted(known_revisions())

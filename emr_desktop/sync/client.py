@@ -41,6 +41,19 @@ BOOTSTRAPPED = "bootstrapped"
 MRN_LOW_WATER = 200
 
 Progress = Callable[[int, int | None], None]
+PUSH_BATCH = 2000
+PULL_LIMIT = 5000
+SNAPSHOT_LIMIT = 10000
+
+
+def sync_state(db: Database) -> dict[str, str]:
+    """This workstation's sync bookkeeping (hub address and id, site code, cursor, ...)."""
+    with db.engine.connect() as conn:
+        return applier.get_state(conn)
+
+
+def is_enrolled(db: Database) -> bool:
+    return bool(sync_state(db).get(HUB_ADDRESS))
 
 
 class HubMismatch(EmrError):
@@ -62,8 +75,8 @@ class SyncReport:
 
 
 class SyncClient:
-    def __init__(self, db: Database, transport: HubApi, *, push_batch: int = 2000,
-                 pull_limit: int = 5000, snapshot_limit: int = 10000) -> None:
+    def __init__(self, db: Database, transport: HubApi, *, push_batch: int = PUSH_BATCH,
+                 pull_limit: int = PULL_LIMIT, snapshot_limit: int = SNAPSHOT_LIMIT) -> None:
         self.db = db
         self.transport = transport
         self.push_batch = push_batch
@@ -76,8 +89,7 @@ class SyncClient:
         return self.db.engine.execution_options(emr_begin="IMMEDIATE").begin()
 
     def state(self) -> dict[str, str]:
-        with self.db.engine.connect() as conn:
-            return applier.get_state(conn)
+        return sync_state(self.db)
 
     def pending_count(self) -> int:
         with self.db.engine.connect() as conn:
@@ -180,17 +192,19 @@ class SyncClient:
 
     def pull(self, report: SyncReport | None = None, progress: Progress | None = None) -> SyncReport:
         report = report or SyncReport()
+        cursor = int(self.state().get(CURSOR, "0"))
         while True:
-            cursor = int(self.state().get(CURSOR, "0"))
             reply = self.transport.pull({"cursor": cursor, "limit": self.pull_limit})
             changes = reply["changes"]
             with self._write() as conn:
                 current = int(applier.get_state(conn).get(CURSOR, "0"))
-                if current != cursor:   # another sync moved on meanwhile: start over from there
+                if current != cursor:   # another sync moved on meanwhile: go on from there
+                    cursor = current
                     continue
                 applier.apply_rows(conn, ((c["entity"], c["row"]) for c in changes),
                                    clock=self.db.clock)
                 applier.set_state(conn, CURSOR, str(reply["cursor"]))
+            cursor = int(reply["cursor"])
             report.pulled += len(changes)
             if progress:
                 progress(report.pulled, None)
@@ -335,7 +349,3 @@ def _op_json(rec: Any) -> Json:
         "user_id": str(rec["user_id"]) if rec["user_id"] else None,
         "schema_version": rec["schema_version"],
     }
-
-
-def connection_state(conn: Connection) -> dict[str, str]:
-    return applier.get_state(conn)

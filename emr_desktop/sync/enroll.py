@@ -15,7 +15,7 @@ from emr_desktop.db.store import ChartStore
 from emr_desktop.domain.errors import EmrError
 from emr_desktop.security.keystore import KeyStore
 from emr_desktop.sync.capture import SITE_STATE_KEY
-from emr_desktop.sync.client import HUB_ADDRESS, HUB_CA, SyncClient, SyncReport
+from emr_desktop.sync.client import HUB_ADDRESS, HUB_CA, SyncClient, SyncReport, sync_state
 from emr_desktop.sync.protocol import HubApi, NotEnrolled
 from emr_desktop.sync.transport import open_transport
 
@@ -86,7 +86,7 @@ def client_for(store: ChartStore, keystore: KeyStore, opener: Opener = open_tran
     """The sync client of an enrolled store (the pinned CA is read back from the chart)."""
     import tempfile
 
-    state = SyncClient(store.db, None).state()  # type: ignore[arg-type]
+    state = sync_state(store.db)
     address = state.get(HUB_ADDRESS)
     if not address:
         raise NotEnrolled()

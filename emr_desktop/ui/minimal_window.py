@@ -130,9 +130,6 @@ class MinimalWindow(QMainWindow):
         self._review: ConflictReviewDialog | None = None
         self.resize(1100, 700)
 
-    def refresh_sync_status(self) -> None:
-        self.sync_status.refresh()
-
     def open_conflict_review(self) -> None:
         """The conflict review screen (non-modal; closed at the idle lock)."""
         if self._review is None:
