@@ -109,3 +109,36 @@ def test_review_screen_shows_refusals_without_losing_the_list(qtbot: Any, tmp_pa
     assert dialog.model.rowCount() == 0
     tasks.wait_for_idle()
     b.close()
+
+
+def test_review_screen_merges_field_by_field_with_edited_text(qtbot: Any, tmp_path: Path,
+                                                              monkeypatch: Any) -> None:
+    from emr_desktop.ui.conflicts.merge_dialog import MergeDialog
+
+    b, p, _hub = _conflicted(tmp_path)
+    doc = b.login("doc")
+    tasks = TaskRunner()
+    dialog = ConflictReviewDialog(b.services, tasks, doc)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.model.rowCount() == 1)
+    assert dialog.merge.isEnabled()
+    conflict = dialog.selected()
+    merge = MergeDialog(conflict)
+    qtbot.addWidget(merge)
+    assert list(merge.choices) == ["phone_mobile"]
+    merge.choices["phone_mobile"].setCurrentIndex(1)   # the other value fills the editor
+    assert merge.editors["phone_mobile"].text() == json.loads(conflict.other_values)["phone_mobile"]
+    merge.editors["phone_mobile"].setText("555-0999")
+    assert merge.values() == {"phone_mobile": "555-0999"}
+
+    def accept_with_edit(self: MergeDialog) -> int:
+        self.editors["phone_mobile"].setText("555-0999")
+        return MergeDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(MergeDialog, "exec", accept_with_edit)
+    with qtbot.waitSignal(dialog.sig_conflict_resolved) as resolved:
+        dialog.merge.click()
+    assert resolved.args[0].resolution.startswith("merge")
+    assert b.services.patients.get(doc, p.id).phone_mobile == "555-0999"
+    tasks.wait_for_idle()
+    b.close()

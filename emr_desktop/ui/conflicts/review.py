@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from emr_desktop.domain.errors import EmrError
 from emr_desktop.services.conflicts import Resolution
+from emr_desktop.ui.conflicts.merge_dialog import MergeDialog, merge_fields
 from emr_desktop.ui.qt_models.conflicts import ConflictTableModel
 from emr_desktop.ui.tasks import TaskRunner
 
@@ -42,14 +43,17 @@ class ConflictReviewDialog(QDialog):
         self.message = QLabel("")
         self.keep = QPushButton("&Keep the value kept")
         self.take_other = QPushButton("&Use the other value")
+        self.merge = QPushButton("&Merge...")
+        self.merge.setToolTip("Choose field by field; text can be edited to keep both versions.")
         self.discard = QPushButton("&Discard addendum draft")
         close = QPushButton("Close")
         close.clicked.connect(self.accept)
         self.keep.clicked.connect(lambda: self._resolve(Resolution.KEEP))
         self.take_other.clicked.connect(lambda: self._resolve(Resolution.TAKE_OTHER))
         self.discard.clicked.connect(lambda: self._resolve(Resolution.DISCARD_ADDENDUM))
+        self.merge.clicked.connect(self._ask_merge)
         buttons = QHBoxLayout()
-        for button in (self.keep, self.take_other, self.discard):
+        for button in (self.keep, self.take_other, self.merge, self.discard):
             buttons.addWidget(button)
         buttons.addStretch(1)
         buttons.addWidget(close)
@@ -82,13 +86,26 @@ class ConflictReviewDialog(QDialog):
         current = self.selected()
         self.keep.setEnabled(current is not None)
         self.take_other.setEnabled(current is not None and current.kind in ("field", "draft", "removal-edit"))
+        self.merge.setEnabled(current is not None and current.kind in ("field", "draft")
+                              and bool(merge_fields(current)))
         self.discard.setEnabled(current is not None and current.kind == "signed-edit")
 
-    def _resolve(self, resolution: Resolution) -> None:
+    def _ask_merge(self) -> None:
         current = self.selected()
         if current is None:
             return
-        for button in (self.keep, self.take_other, self.discard):
+        dialog = MergeDialog(current, self)
+        try:
+            if dialog.exec() == MergeDialog.DialogCode.Accepted:
+                self._resolve(Resolution.MERGE, dialog.values())
+        finally:
+            dialog.deleteLater()
+
+    def _resolve(self, resolution: Resolution, values: dict[str, Any] | None = None) -> None:
+        current = self.selected()
+        if current is None:
+            return
+        for button in (self.keep, self.take_other, self.merge, self.discard):
             button.setEnabled(False)
 
         def done(result: Any) -> None:
@@ -96,7 +113,8 @@ class ConflictReviewDialog(QDialog):
             self.sig_conflict_resolved.emit(result)
             self.reload()
 
-        self._tasks.run(lambda: self._services.conflicts.resolve(self._actor, current.id, resolution),
+        self._tasks.run(lambda: self._services.conflicts.resolve(self._actor, current.id, resolution,
+                                                                values=values),
                         done, self._failed)
 
     def _failed(self, exc: BaseException) -> None:
