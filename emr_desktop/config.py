@@ -14,6 +14,10 @@ DATA_DIR_ENV = "EMR_DATA_DIR"
 PASSWORD_ENV = "EMR_PASSWORD"
 
 
+#: Stylesheets and terminology tables shipped with the app (repository root ``resources/``).
+RESOURCES_DIR = Path(__file__).resolve().parent.parent / "resources"
+
+
 def default_data_dir() -> Path:
     env = os.environ.get(DATA_DIR_ENV)
     if env:
