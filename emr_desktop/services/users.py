@@ -27,6 +27,7 @@ from emr_desktop.domain.errors import (
     AuthenticationFailed,
     EmrError,
     NotFound,
+    PermissionDenied,
     SecondFactorRequired,
     ValidationError,
 )
@@ -167,6 +168,18 @@ class UserService:
             if not include_inactive:
                 stmt = stmt.where(UserAccount.record_status == RecordStatus.ACTIVE.value)
             return [UserDTO.from_row(u, self._roles(session, u.id)) for u in session.scalars(stmt)]
+
+    def staff_directory(self, actor: Actor) -> dict[uuid.UUID, str]:
+        """Names of every staff account, past ones included ("Dr. Wei Chen, MD"), so charts can say
+        who wrote, signed or prescribed. Staff names are not patient data: any signed-in user may
+        read them; nothing else about the accounts is returned."""
+        if actor.user_id is None and not actor.is_system:
+            raise PermissionDenied("see staff names without logging in")
+        with self.access.action(actor) as ctx:
+            rows = ctx.session.execute(select(UserAccount.id, UserAccount.display_name,
+                                              UserAccount.credentials, UserAccount.username)).tuples()
+            return {uid: (f"{name}, {cred}" if cred else name) or username
+                    for uid, name, cred, username in rows}
 
     def set_active(self, actor: Actor, user_id: uuid.UUID, active: bool, *, reason: str = "") -> UserDTO:
         """Deactivate (blocks log-in; the account and its history stay) or reactivate a user."""

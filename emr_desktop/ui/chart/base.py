@@ -46,6 +46,9 @@ class ChartContext(QObject):
     sig_busy_changed = Signal(bool)
     """Background work started (True) or all of it finished (False)."""
 
+    sig_staff_loaded = Signal()
+    """Staff names are known (``staff_name`` answers); tables showing names may refresh."""
+
     def __init__(self, services: Services, tasks: TaskRunner, actor: Actor,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -53,6 +56,8 @@ class ChartContext(QObject):
         self.tasks = tasks
         self._actor = actor
         self._running = 0
+        self._staff: dict[uuid.UUID, str] = {}
+        self.load_staff_names()
 
     @property
     def actor(self) -> Actor:
@@ -61,6 +66,20 @@ class ChartContext(QObject):
     def set_actor(self, actor: Actor) -> None:
         """After a log-in at the lock screen or an emergency-access grant."""
         self._actor = actor
+
+    def load_staff_names(self) -> None:
+        """Read the staff directory once in the background (names are not PHI)."""
+        self.run(self.services.users.staff_directory, self._staff_loaded)
+
+    def _staff_loaded(self, names: dict[uuid.UUID, str]) -> None:
+        self._staff = dict(names)
+        self.sig_staff_loaded.emit()
+
+    def staff_name(self, user_id: uuid.UUID | None) -> str:
+        """Who a user id is ("Dr. Wei Chen, MD"); an em dash when unknown or not given."""
+        if user_id is None:
+            return "\u2014"
+        return self._staff.get(user_id, "\u2014")
 
     def run(self, fn: Callable[[Actor], Any], on_done: Callable[[Any], None] | None = None, *,
             saved: str | None = None, changed_patient: uuid.UUID | None = None,
