@@ -57,6 +57,7 @@ class ChartContext(QObject):
         self._actor = actor
         self._running = 0
         self._staff: dict[uuid.UUID, str] = {}
+        self.staff_known = False
         self.load_staff_names()
 
     @property
@@ -73,6 +74,7 @@ class ChartContext(QObject):
 
     def _staff_loaded(self, names: dict[uuid.UUID, str]) -> None:
         self._staff = dict(names)
+        self.staff_known = True
         self.sig_staff_loaded.emit()
 
     def staff_name(self, user_id: uuid.UUID | None) -> str:
@@ -135,6 +137,7 @@ class ChartTab(QWidget):
         self.withheld_label.setObjectName("withheldNotice")
         self.withheld_label.setWordWrap(True)
         self.withheld_label.hide()
+        ctx.sig_staff_loaded.connect(self._staff_loaded)
 
     # --- what the chart view calls ------------------------------------------------------------
 
@@ -147,6 +150,10 @@ class ChartTab(QWidget):
     def clear_phi(self) -> None:
         self.chart = None
         self.clear_tab()
+
+    def _staff_loaded(self) -> None:
+        if self.chart is not None:
+            self.show_chart(self.chart)  # names instead of dashes
 
     # --- for subclasses ------------------------------------------------------------------------
 

@@ -144,11 +144,7 @@ class MedicationsTab(ChartTab):
                 return
 
     def _clinician_name(self, user_id: uuid.UUID | None) -> str:
-        if user_id is None:
-            return ""
-        if user_id == self.ctx.actor.user_id:
-            return self.ctx.actor.display_name or self.ctx.actor.username
-        return "Practice clinician"
+        return "" if user_id is None else self.ctx.staff_name(user_id)
 
     def selected_medication(self) -> MedicationDTO | None:
         row = selected_row(self.med_table)

@@ -37,6 +37,7 @@ def _patient(services: Services, actor: Any) -> PatientDTO:
 
 def _tab(qtbot: Any, services: Services, actor: Any, patient: PatientDTO) -> tuple[MedicationsTab, ChartContext]:
     ctx = ChartContext(services, TaskRunner(), actor)
+    qtbot.waitUntil(lambda: ctx.staff_known)
     tab = MedicationsTab(ctx)
     qtbot.addWidget(tab)
     ctx.sig_chart_changed.connect(lambda pid: tab.set_chart(services.chart.load(actor, pid)))
@@ -106,7 +107,7 @@ def test_add_medication_through_the_dialog(qtbot: Any, services: Services, provi
     assert med.status == "active" and med.start_date == date.today()
     assert med.prescriber_id == provider.user_id and not med.reported_by_patient
     assert _texts(tab.med_model, MedCol.DRUG) == ["metformin 500 mg tablet"]
-    assert _texts(tab.med_model, MedCol.SOURCE) == ["Dana Smith"]
+    assert _texts(tab.med_model, MedCol.SOURCE) == ["Dana Smith, MD"]
     tab.ctx.tasks.wait_for_idle()
 
 
@@ -273,7 +274,7 @@ def test_nurse_may_record_but_not_prescribe(qtbot: Any, services: Services, prov
     tab.rx_table.selectRow(0)
     assert tab.add_button.isEnabled() and tab.change_button.isEnabled() and tab.stop_button.isEnabled()
     assert not tab.prescribe_button.isEnabled() and not tab.sign_button.isEnabled()
-    assert _texts(tab.med_model, MedCol.SOURCE) == ["Practice clinician"]
+    assert _texts(tab.med_model, MedCol.SOURCE) == ["Dana Smith, MD"]
     qtbot.mouseClick(tab.add_button, LEFT)
     dialog = tab.dialog
     assert isinstance(dialog, MedicationDialog)
