@@ -1,0 +1,1 @@
+"""Decision support and clinical content as pure functions over DTOs (no database, no Qt)."""
