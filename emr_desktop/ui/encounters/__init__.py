@@ -1,0 +1,1 @@
+"""Encounters and their SOAP notes: the start-encounter dialog and the note editor."""
