@@ -14,8 +14,15 @@ DATA_DIR_ENV = "EMR_DATA_DIR"
 PASSWORD_ENV = "EMR_PASSWORD"
 
 
-#: Stylesheets and terminology tables shipped with the app (repository root ``resources/``).
-RESOURCES_DIR = Path(__file__).resolve().parent.parent / "resources"
+def _resources_dir() -> Path:
+    """Inside the package when it was installed with its data, else the repository root's."""
+    package = Path(__file__).resolve().parent
+    inside = package / "resources"
+    return inside if inside.is_dir() else package.parent / "resources"
+
+
+#: Stylesheets and terminology tables shipped with the app.
+RESOURCES_DIR = _resources_dir()
 
 
 def default_data_dir() -> Path:
