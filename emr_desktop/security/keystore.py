@@ -173,3 +173,13 @@ class KeyStore:
             return backend.get_password(self.service, f"{name}:{store_id}") or None  # type: ignore[attr-defined]
         except keyring.errors.KeyringError as exc:
             raise KeyringUnavailable(type(exc).__name__) from exc
+
+    def delete_secret(self, store_id: str, name: str) -> None:
+        """Forget a store's secret (a failed enrollment leaves nothing behind); absent is fine."""
+        backend = self._backend()
+        try:
+            backend.delete_password(self.service, f"{name}:{store_id}")  # type: ignore[attr-defined]
+        except keyring.errors.PasswordDeleteError:
+            pass
+        except keyring.errors.KeyringError as exc:
+            raise KeyringUnavailable(type(exc).__name__) from exc

@@ -1,5 +1,5 @@
-"""A minimal window until the desktop-client issue lands: log in, search patients, read a chart
-summary. Everything that touches the database runs through TaskRunner."""
+"""A minimal window until the desktop-client issue lands: search patients, read a chart summary
+(log-in is emr_desktop.ui.login). Everything that touches the database runs through TaskRunner."""
 
 from __future__ import annotations
 
@@ -8,11 +8,7 @@ from datetime import date
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QInputDialog,
-    QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -26,65 +22,12 @@ from PySide6.QtWidgets import (
 
 from emr_desktop.domain.actor import Actor
 from emr_desktop.domain.codes import VITALS_BY_LOINC
-from emr_desktop.domain.errors import EmrError, SecondFactorRequired
+from emr_desktop.domain.errors import EmrError
 from emr_desktop.domain.records import ChartDTO, PatientDTO
 from emr_desktop.services.registry import Services
 from emr_desktop.ui.conflicts.review import ConflictReviewDialog
 from emr_desktop.ui.tasks import TaskRunner
 from emr_desktop.ui.widgets.sync_status import SyncStatusWidget
-
-
-class LoginDialog(QDialog):
-    def __init__(self, services: Services, tasks: TaskRunner, practice_name: str,
-                 parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(f"emr-desktop - {practice_name}")
-        self._services, self._tasks = services, tasks
-        self.actor: Actor | None = None
-        self.username = QLineEdit("admin")
-        self.password = QLineEdit()
-        self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.code = QLineEdit()
-        self.code.setPlaceholderText("6-digit code from your authenticator app")
-        self.code.setMaxLength(7)
-        self.message = QLabel("")
-        self.message.setWordWrap(True)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self._try_login)
-        buttons.rejected.connect(self.reject)
-        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText("Log in")
-        form = QFormLayout(self)
-        form.addRow("User name", self.username)
-        form.addRow("Password", self.password)
-        form.addRow("Code", self.code)
-        form.setRowVisible(self.code, False)
-        self._form = form
-        form.addRow(self.message)
-        form.addRow(buttons)
-        self.password.setFocus()
-
-    def _try_login(self) -> None:
-        self.ok_button.setEnabled(False)
-        self.message.setText("Checking...")
-        user, pw, code = self.username.text(), self.password.text(), self.code.text() or None
-        self._tasks.run(lambda: self._services.users.authenticate(user, pw, code),
-                        self._logged_in, self._failed)
-
-    def _logged_in(self, actor: Actor) -> None:
-        self.actor = actor
-        self.password.clear()
-        self.accept()
-
-    def _failed(self, exc: BaseException) -> None:
-        self.ok_button.setEnabled(True)
-        self.code.clear()
-        if isinstance(exc, SecondFactorRequired):
-            self._form.setRowVisible(self.code, True)
-            self.code.setFocus()
-        else:
-            self.password.clear()
-        self.message.setText(exc.full_message() if isinstance(exc, EmrError) else "Log-in failed.")
 
 
 class MinimalWindow(QMainWindow):

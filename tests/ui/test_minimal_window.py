@@ -8,7 +8,8 @@ from typing import Any
 from PySide6.QtCore import Qt
 
 from emr_desktop.services.registry import Services
-from emr_desktop.ui.minimal_window import LoginDialog, MinimalWindow
+from emr_desktop.ui.login import LoginDialog
+from emr_desktop.ui.minimal_window import MinimalWindow
 from emr_desktop.ui.tasks import TaskRunner
 from tests.conftest import TEST_PASSWORD
 
@@ -17,6 +18,7 @@ def test_login_rejects_then_accepts(qtbot: Any, services: Services) -> None:
     tasks = TaskRunner()
     dialog = LoginDialog(services, tasks, "Test Family Practice")
     qtbot.addWidget(dialog)
+    dialog.username.setText("admin")
     dialog.password.setText("wrong password")
     with qtbot.waitSignal(dialog.ok_button.clicked, timeout=1000):
         qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
