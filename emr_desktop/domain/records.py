@@ -395,6 +395,17 @@ class AppointmentDTO(RecordDTO):
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class DayRow:
+    """One line of a day sheet: the appointment, its patient, and its times in the practice's
+    local time zone (``Practice.time_zone``)."""
+
+    appointment: AppointmentDTO
+    patient: PatientDTO
+    local_start: datetime
+    local_end: datetime
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class ChartDTO:
     """Every section of one patient's chart, loaded in one read."""
 

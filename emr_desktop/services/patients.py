@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, or_, select
@@ -15,7 +15,7 @@ from emr_desktop.domain.enums import AdministrativeSex, CoveragePriority, Record
 from emr_desktop.domain.errors import ValidationError
 from emr_desktop.domain.records import CoverageDTO, PatientDTO
 from emr_desktop.domain.text import digits, fold, prefix_upper_bound
-from emr_desktop.models import InsuranceCoverage, Patient
+from emr_desktop.models import AuditEvent, InsuranceCoverage, Patient
 from emr_desktop.security.permissions import Category, Verb
 from emr_desktop.services import mrn as mrn_mod
 from emr_desktop.services.access import ActionContext
@@ -23,6 +23,11 @@ from emr_desktop.services.base import RecordService, writable
 
 _DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y", "%m-%d-%Y", "%d.%m.%Y")
 _MAX_QUERY = 100
+#: The audit detail ChartService.load writes for a chart open (emergency access prefixes it).
+CHART_OPENED = "chart opened"
+#: How far back ``PatientService.recent`` looks in the audit trail, and how many opens it reads.
+RECENT_LOOKBACK = timedelta(days=120)
+_RECENT_SCAN = 400
 
 
 def parse_date(text: str) -> date | None:
@@ -150,6 +155,32 @@ class PatientService(RecordService[Patient, PatientDTO]):
             )
         word = words[0]
         return or_(_prefix(Patient.search_family, word), _prefix(Patient.search_given, word))
+
+    def recent(self, actor: Actor, limit: int = 10) -> list[PatientDTO]:
+        """The patients whose charts this user opened most recently (newest first, each once,
+        active charts only), read from the audit trail's "chart opened" entries."""
+        limit = max(1, min(limit, 50))
+        if actor.user_id is None:
+            return []
+        since = datetime.now(UTC) - RECENT_LOOKBACK
+        opened = (
+            select(AuditEvent.patient_id)
+            .where(AuditEvent.occurred_at >= since, AuditEvent.user_id == actor.user_id,
+                   AuditEvent.category == Category.DEMOGRAPHICS.value, AuditEvent.action == "read",
+                   AuditEvent.outcome == "success", AuditEvent.patient_id.is_not(None),
+                   or_(AuditEvent.detail == CHART_OPENED,
+                       AuditEvent.detail == f"[emergency access] {CHART_OPENED}"))
+            .order_by(AuditEvent.occurred_at.desc(), AuditEvent.seq.desc())
+            .limit(_RECENT_SCAN)
+        )
+        with self._on_patient(actor, None, Verb.READ, None) as ctx:
+            order: list[uuid.UUID] = list(dict.fromkeys(ctx.session.scalars(opened)))
+            rows = {r.id: r for r in ctx.session.scalars(select(Patient).where(
+                Patient.id.in_(order), Patient.record_status == RecordStatus.ACTIVE.value,
+                Patient.merged_into_id.is_(None)))} if order else {}
+            found = [PatientDTO.from_row(rows[pid]) for pid in order if pid in rows][:limit]
+            ctx.audit(self.category, "recent", None, "", f"{len(found)} result(s)")
+            return found
 
     def possible_duplicates(self, actor: Actor, family_name: str, given_name: str,
                             birth_date: date) -> list[PatientDTO]:
