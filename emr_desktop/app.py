@@ -38,9 +38,9 @@ APP_TITLE = "emr-desktop"
 def main_window_class() -> type:
     """The main window: constructor (services, tasks, actor, practice_name); lock(), unlock(actor),
     clear_phi(), show()."""
-    from emr_desktop.ui.minimal_window import MinimalWindow as Window  # swap here for MainWindow
+    from emr_desktop.ui.main_window import MainWindow
 
-    return Window
+    return MainWindow
 
 
 @dataclass
@@ -121,6 +121,8 @@ class StartedApp(QObject):
 
             store = ChartStore.open(settings, KeyStore())
             try:
+                import emr_desktop.ui.main_window  # noqa: F401 - import the chart's modules here, not after log-in
+
                 services = Services.build(store.db)
                 practice = services.practice.current()
                 agent = _start_sync(store)
@@ -183,6 +185,7 @@ class StartedApp(QObject):
         if not self.settings.wants_full_verify(self.settings.db_path.stat().st_size):
             # Large chart: pages were spot-checked at open; verify all of them in the background.
             self.tasks.run(self.store.verify_pages, lambda _r: None, self._damaged)
+        _warm_code_lists()
         self.sig_logged_in.emit(actor)
 
     def _damaged(self, exc: BaseException) -> None:
@@ -219,9 +222,14 @@ class StartedApp(QObject):
 def start_gui(settings: Settings) -> StartedApp:
     """Create the application and show its first window (log-in, or the first-run wizard);
     returns at once, with the chart opening in the background."""
+    from emr_desktop.ui.style import apply_style, prepare_high_dpi
+
+    if QApplication.instance() is None:
+        prepare_high_dpi()
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
     app.setApplicationName(APP_TITLE)
+    apply_style(app)
     started = StartedApp(app, settings)
     if settings.db_path.exists() or settings.store_meta_path.exists():  # else: first run
         started.show_login()
@@ -237,6 +245,16 @@ def run_gui(settings: Settings) -> int:
     finally:
         started.close()
     return 1 if started.error is not None else code
+
+
+def _warm_code_lists() -> None:
+    """Build the ICD-10-CM index (about 2 s, no database, no PHI) in a thread of its own, so the
+    first problem-list search is instant and the database worker is never held up by it."""
+    import threading
+
+    from emr_desktop.terminology import icd10
+
+    threading.Thread(target=icd10.warm, name="icd10-index", daemon=True).start()
 
 
 def _start_sync(store: object) -> object | None:

@@ -178,7 +178,7 @@ class UserService:
         with self.access.action(actor) as ctx:
             rows = ctx.session.execute(select(UserAccount.id, UserAccount.display_name,
                                               UserAccount.credentials, UserAccount.username)).tuples()
-            return {uid: (f"{name}, {cred}" if cred else name) or username
+            return {uid: (f"{name}, {cred}" if cred and cred not in name else name) or username
                     for uid, name, cred, username in rows}
 
     def set_active(self, actor: Actor, user_id: uuid.UUID, active: bool, *, reason: str = "") -> UserDTO:
