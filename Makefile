@@ -9,8 +9,9 @@ DEMO_PATIENTS ?= 500
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 SYNC_BENCH_ARGS ?=
+UI_BENCH_ARGS ?=
 
-.PHONY: run test venv bench bench-sync clean
+.PHONY: run test venv bench bench-sync bench-ui screenshots clean
 
 $(BIN)/emr-desktop: pyproject.toml
 	PYTHON=$(PYTHON) bash scripts/system-deps.sh
@@ -40,6 +41,15 @@ bench: venv
 # Sync through the hub's HTTP API on a throwaway PostgreSQL cluster (benchmarks/README.md)
 bench-sync: venv
 	$(BIN)/python -m benchmarks.sync_bench $(SYNC_BENCH_ARGS)
+
+# Desktop client: chart open in the UI on the 20,000-patient chart, cold start to the login window
+bench-ui: venv
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m benchmarks.ui_bench $(UI_BENCH_ARGS)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m benchmarks.startup_bench
+
+# Screenshots of the main screens (offscreen, synthetic demo data) into docs/screenshots/
+screenshots: venv
+	QT_QPA_PLATFORM=offscreen $(BIN)/python tools/screenshots.py docs/screenshots
 
 clean:
 	rm -rf $(VENV) build *.egg-info
