@@ -21,7 +21,7 @@ ASKED_REASON = "The screen is locked."
 
 
 class LockableWindow(Protocol):
-    """What the controller needs of the main window (MinimalWindow now, MainWindow later)."""
+    """What the controller needs of the main window (``emr_desktop.ui.main_window.MainWindow``)."""
 
     def lock(self) -> None: ...          # clear PHI, hide, log the session out
     def unlock(self, actor: Actor) -> None: ...
