@@ -7,8 +7,9 @@ from __future__ import annotations
 import uuid
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -77,12 +78,13 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(splitter)
         self._review: ConflictReviewDialog | None = None
         self._resume_patient: uuid.UUID | None = None   # the chart open when the screen locked
+        self._last_shown: uuid.UUID | None = None       # the patient whose chart was shown last
         self._build_status_bar(services, tasks, sync_autostart)
         self._build_menus()
         self.panel.sig_patient_open_requested.connect(self.open_patient)
         self.panel.sig_registration_requested.connect(self.register_patient)
         self.chart_view.sig_chart_shown.connect(self._chart_shown)
-        self.chart_view.sig_chart_closed.connect(lambda: self.stack.setCurrentWidget(self.welcome))
+        self.chart_view.sig_chart_closed.connect(self._chart_closed)
         self.ctx.sig_message_posted.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.ctx.sig_busy_changed.connect(self._busy_changed)
         self._set_title()
@@ -109,9 +111,12 @@ class MainWindow(QMainWindow):
 
     def _action(self, menu: object, text: str, slot: object, shortcut: object = None) -> QAction:
         action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcuts(shortcut if isinstance(shortcut, list) else [QKeySequence(shortcut)])
-            action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        if isinstance(shortcut, QKeySequence.StandardKey):
+            action.setShortcuts(QKeySequence.keyBindings(shortcut))  # every platform binding (Ctrl+W, Ctrl+F4)
+        elif isinstance(shortcut, list):
+            action.setShortcuts(shortcut)
+        elif shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
         action.triggered.connect(slot)
         menu.addAction(action)  # type: ignore[attr-defined]
         self.addAction(action)
@@ -128,12 +133,13 @@ class MainWindow(QMainWindow):
         patient.addSeparator()
         self._action(patient, "&Reload chart", self.chart_view.reload, QKeySequence.StandardKey.Refresh)
         self._action(patient, "&Close chart", self.close_chart, QKeySequence.StandardKey.Close)
-        self._action(patient, "&Emergency access...", self.chart_view.ask_emergency_access)
+        self.emergency_action = self._action(patient, "&Emergency access...", self.chart_view.ask_emergency_access)
+        self.emergency_action.setEnabled(False)
         session = bar.addMenu("Session")
         self._action(session, "&Lock screen", self.sig_lock_requested.emit, "Ctrl+L")
         self._action(session, "S&witch user...", self.sig_switch_user_requested.emit)
         session.addSeparator()
-        self._action(session, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self._action(session, "&Quit", self.close, [QKeySequence("Ctrl+Q")])
         sync = bar.addMenu("Sync")
         self._action(sync, "&Review conflicts...", self.open_conflict_review)
         self._action(sync, "&Refresh status", self.sync_status.refresh)
@@ -149,15 +155,33 @@ class MainWindow(QMainWindow):
         return self.ctx.actor
 
     def open_patient(self, patient_id: uuid.UUID) -> None:
+        if patient_id != self.chart_view.patient_id and not self.chart_view.confirm_leave():
+            return
         self.chart_view.open_patient(patient_id)
 
     def _chart_shown(self, chart: ChartDTO) -> None:
         self.stack.setCurrentWidget(self.chart_view)
-        self.panel.refresh()
+        self.emergency_action.setEnabled(bool(chart.withheld))
+        if chart.patient.id != self._last_shown:   # a reload after a save changes no list
+            self._last_shown = chart.patient.id
+            self.panel.refresh()
 
     def close_chart(self) -> None:
+        if not self.chart_view.confirm_leave():
+            return
         self.chart_view.clear_phi()
         self.panel.focus_search()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        if not self.locked and not self.chart_view.confirm_leave():
+            event.ignore()
+            return
+        super().closeEvent(event)
+
+    def _chart_closed(self) -> None:
+        self._last_shown = None
+        self.emergency_action.setEnabled(False)
+        self.stack.setCurrentWidget(self.welcome)
 
     def register_patient(self) -> None:
         dialog = RegistrationDialog(self._services, self._tasks, self.ctx.actor, self)
@@ -222,7 +246,11 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"emr-desktop - {self._practice_name} - {who}")
 
     def clear_phi(self) -> None:
-        """Remove every patient detail from the widgets (idle lock, user switch)."""
+        """Remove every patient detail from the widgets (idle lock, user switch), including any
+        dialog or question open over the window."""
+        for dialog in self.findChildren(QDialog):
+            if dialog.isVisible():
+                dialog.reject()   # ends a modal exec() too; nothing in it is saved
         self.chart_view.clear_phi()
         self.panel.clear_phi()
         self.stack.setCurrentWidget(self.welcome)
@@ -237,6 +265,7 @@ class MainWindow(QMainWindow):
             return
         self.locked = True
         self._resume_patient = self.chart_view.patient_id
+        self.chart_view.save_unsaved()   # a note being written is kept as a draft, saved before logout
         self.clear_phi()
         self.hide()
         previous = self.ctx.actor

@@ -3,10 +3,13 @@ writer; serial keeps ORM sessions off the GUI thread); results come back on the 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+log = logging.getLogger(__name__)
 
 
 class _Relay(QObject):
@@ -31,6 +34,17 @@ class _Job(QRunnable):
             self._relay.sig_finished.emit(result)
 
 
+def _deliver(callback: Callable[[Any], None], value: Any) -> None:
+    """Hand a result to the GUI. A window closed while its work ran (e.g. the user quit, or the
+    screen locked and the dialog went away) leaves nothing to show it in: the result is dropped."""
+    try:
+        callback(value)
+    except RuntimeError as exc:
+        if "already deleted" not in str(exc):
+            raise
+        log.debug("a background result arrived for a closed window; dropped")
+
+
 class TaskRunner(QObject):
     """Owns the serial database executor. ``run(fn, on_done, on_error)`` never blocks."""
 
@@ -47,11 +61,11 @@ class TaskRunner(QObject):
 
         def finish(result: Any) -> None:
             self._relays.discard(relay)
-            on_done(result)
+            _deliver(on_done, result)
 
         def fail(exc: BaseException) -> None:
             self._relays.discard(relay)
-            on_error(exc)
+            _deliver(on_error, exc)
 
         relay.sig_finished.connect(finish)
         relay.sig_failed.connect(fail)

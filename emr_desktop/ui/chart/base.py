@@ -163,6 +163,13 @@ class ChartTab(QWidget):
     def clear_tab(self) -> None:
         raise NotImplementedError
 
+    def has_unsaved_changes(self) -> bool:
+        """Typed text not saved yet (the chart view asks before it is thrown away)."""
+        return False
+
+    def save_unsaved(self) -> None:
+        """Save what was typed (as a draft) in the background; e.g. at the idle lock."""
+
     @property
     def patient_id(self) -> uuid.UUID | None:
         return self.chart.patient.id if self.chart is not None else None

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
     QLabel,
+    QMessageBox,
     QPushButton,
     QTabWidget,
     QVBoxLayout,
@@ -56,7 +57,8 @@ class ChartView(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.chart: ChartDTO | None = None
-        self._wanted: uuid.UUID | None = None      # the chart being loaded (stale loads are ignored)
+        self._wanted: uuid.UUID | None = None      # the chart being loaded
+        self._generation = 0                        # bumped at every open/close: stale loads are ignored
         self._stale: set[ChartTab] = set()         # tabs not yet filled with the current chart
         self.banner = ChartBanner(self)
         self.emergency_bar = QFrame(self)
@@ -103,7 +105,8 @@ class ChartView(QWidget):
         return self._wanted
 
     def open_patient(self, patient_id: uuid.UUID) -> None:
-        """Load a chart in the background; the first tab (Summary) is shown for a new patient."""
+        """Load a chart in the background; the first tab (Summary) is shown for a new patient.
+        Callers ask about unsaved text first (``confirm_leave``)."""
         if patient_id != self._wanted:
             self.clear_phi()
             self._wanted = patient_id
@@ -114,16 +117,18 @@ class ChartView(QWidget):
         patient_id = self._wanted
         if patient_id is None:
             return
-        self.ctx.run(lambda actor: self.ctx.services.chart.load(actor, patient_id), self._loaded,
+        generation = self._generation
+        self.ctx.run(lambda actor: self.ctx.services.chart.load(actor, patient_id),
+                     lambda chart: self._loaded(chart, generation),
                      on_error=lambda _e: self._load_failed(patient_id))
 
     def _chart_changed(self, patient_id: object) -> None:
         if patient_id == self._wanted:
             self.reload()
 
-    def _loaded(self, chart: ChartDTO) -> None:
-        if chart.patient.id != self._wanted:
-            return  # the user moved on to another chart meanwhile
+    def _loaded(self, chart: ChartDTO, generation: int | None = None) -> None:
+        if chart.patient.id != self._wanted or (generation is not None and generation != self._generation):
+            return  # the user moved on (another chart, a lock, another user) meanwhile
         self.chart = chart
         self.banner.show_chart(chart)
         withheld = bool(chart.withheld)
@@ -163,13 +168,15 @@ class ChartView(QWidget):
     # --- emergency access ----------------------------------------------------------------------
 
     def ask_emergency_access(self) -> None:
-        patient_id = self._wanted
-        if patient_id is None:
+        patient_id, asked_by, generation = self._wanted, self.ctx.actor, self._generation
+        if patient_id is None or self.chart is None or not self.chart.withheld:
             return
         reason, ok = QInputDialog.getText(self, "Emergency access",
                                           "Why do you need this chart now? (recorded in the audit trail)")
         if not ok or not reason.strip():
             return
+        if self.ctx.actor.session_id != asked_by.session_id or generation != self._generation:
+            return  # the screen locked or the chart changed while the question was open
 
         def granted(actor: Actor) -> None:
             self.ctx.set_actor(actor)
@@ -178,11 +185,36 @@ class ChartView(QWidget):
         self.ctx.run(lambda actor: self.ctx.services.access.grant_emergency_access(actor, patient_id, reason),
                      granted, saved="Emergency access granted for this chart; it is audited.")
 
+    # --- unsaved text ----------------------------------------------------------------------------
+
+    def has_unsaved_changes(self) -> bool:
+        return any(tab.has_unsaved_changes() for tab in self.tab_widgets)
+
+    def save_unsaved(self) -> None:
+        for tab in self.tab_widgets:
+            tab.save_unsaved()
+
+    def confirm_leave(self) -> bool:
+        """Before the chart is closed or replaced: save, discard or stay when text is unsaved."""
+        if not self.has_unsaved_changes():
+            return True
+        buttons = QMessageBox.StandardButton
+        answer = QMessageBox.question(
+            self, "Unsaved note", "The note you are writing has not been saved.\n\n"
+            "Save it as a draft before leaving this chart?",
+            buttons.Save | buttons.Discard | buttons.Cancel, buttons.Save)
+        if answer == buttons.Cancel:
+            return False
+        if answer == buttons.Save:
+            self.save_unsaved()
+        return True
+
     # --- closing -------------------------------------------------------------------------------
 
     def clear_phi(self) -> None:
         """Close the chart: no patient detail stays in any widget (idle lock, user switch)."""
         had_chart = self.chart is not None or self._wanted is not None
+        self._generation += 1
         self.chart = None
         self._wanted = None
         self._stale.clear()

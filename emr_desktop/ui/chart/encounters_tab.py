@@ -128,6 +128,10 @@ class EncountersTab(ChartTab):
     def has_unsaved_changes(self) -> bool:
         return self.editor.is_dirty()
 
+    def save_unsaved(self) -> None:
+        if self.editor.is_dirty():
+            self.editor.save_draft()
+
     # --- lookups --------------------------------------------------------------------------------
 
     def _encounter(self, encounter_id: uuid.UUID | None) -> EncounterDTO | None:
