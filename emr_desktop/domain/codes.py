@@ -43,6 +43,13 @@ VITALS: dict[str, VitalKind] = {
     )
 }
 VITALS_BY_LOINC: dict[str, VitalKind] = {v.loinc: v for v in VITALS.values()}
+
+#: How a UCUM unit is written for people (messages, labels).
+UNIT_LABELS: dict[str, str] = {"mm[Hg]": "mmHg", "Cel": "°C", "kg/m2": "kg/m²", "{score}": ""}
+
+
+def unit_label(ucum: str) -> str:
+    return UNIT_LABELS.get(ucum, ucum)
 BP_PANEL_LOINC = "85354-9"
 
 SMOKING_STATUS_SNOMED: dict[SmokingStatus, tuple[str, str]] = {

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from emr_desktop.domain.actor import Actor
-from emr_desktop.domain.codes import NO_KNOWN_ALLERGY, SMOKING_STATUS_SNOMED, SNOMED, VITALS
+from emr_desktop.domain.codes import NO_KNOWN_ALLERGY, SMOKING_STATUS_SNOMED, SNOMED, VITALS, unit_label
 from emr_desktop.domain.enums import (
     AllergyCategory,
     AllergySeverity,
@@ -175,8 +175,8 @@ class VitalsService(RecordService[VitalSign, VitalSignDTO]):
             kind = VITALS[key]
             if not (kind.low <= float(value) <= kind.high):
                 raise ValidationError(
-                    f"{kind.display} {value} {kind.unit} is outside the possible range "
-                    f"({kind.low}-{kind.high}); check the units.", key)
+                    f"{kind.display} {value:g} {unit_label(kind.unit)} is outside the possible range "
+                    f"({kind.low:g}-{kind.high:g}); check the value and its unit.", key)
         panel = new_id()
         when = taken_at or _now()
         with self._on_patient(actor, patient_id, Verb.WRITE, "create", "vitals panel") as ctx:

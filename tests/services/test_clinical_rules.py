@@ -128,7 +128,7 @@ def test_vitals_bmi_ranges_and_trend(services: Services, provider: Any) -> None:
         services.vitals.record(provider, p.id, systolic=120)
     with pytest.raises(ValidationError, match="higher than diastolic"):
         services.vitals.record(provider, p.id, systolic=80, diastolic=120)
-    with pytest.raises(ValidationError, match="check the units"):
+    with pytest.raises(ValidationError, match=r"98.6 °C is outside the possible range \(25-45\); check the value"):
         services.vitals.record(provider, p.id, temperature=98.6)  # Fahrenheit typed into Celsius
     with pytest.raises(ValidationError, match="Unknown vital"):
         services.vitals.record(provider, p.id, mood=3)

@@ -75,6 +75,18 @@ MEASURES: dict[str, tuple[tuple[str, ...], str]] = {
 BP_THRESHOLDS = (("Limit 140", 140.0), ("Limit 90", 90.0))
 
 
+def _check_unit(key: str, number: float, unit: str) -> None:
+    """Catch the commonest slip at a busy desk: a temperature typed in the other unit."""
+    if key != "temperature":
+        return
+    if unit == "°C" and 86 <= number <= 113:
+        raise ValidationError(f"{number:g} °C is not a body temperature; it looks like °F. Choose °F in "
+                              "the unit box (or correct the value).", key)
+    if unit == "°F" and 25 <= number <= 45:
+        raise ValidationError(f"{number:g} °F is not a body temperature; it looks like °C. Choose °C in "
+                              "the unit box (or correct the value).", key)
+
+
 def open_encounter(chart: ChartDTO, today: date | None = None) -> EncounterDTO | None:
     """Today's in-progress visit, to which new vitals are attached."""
     today = today or date.today()
@@ -211,7 +223,7 @@ class VitalsTab(ChartTab):
         self.message = QLabel("")
         self.message.setObjectName("vitalsEntryMessage")
         self.message.setWordWrap(True)
-        grid.addWidget(self.message, 1, col)
+        grid.addWidget(self.message, 2, 0, 1, col + 1)   # under the row: the row never moves
         grid.setColumnStretch(col, 1)
         self.encounter_hint = QLabel("")
         self.encounter_hint.setObjectName("vitalsEncounterHint")
@@ -257,6 +269,7 @@ class VitalsTab(ChartTab):
             if number is None:
                 continue
             unit = self.units[key].currentText() if key in self.units else ""
+            _check_unit(key, number, unit)
             values[key] = to_canonical(key, number, unit) if unit else number
         derived = self._bmi_from(values)
         if derived is not None and "height" not in values:

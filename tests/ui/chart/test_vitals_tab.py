@@ -117,11 +117,17 @@ def test_systolic_alone_shows_the_service_message_and_saves_nothing(
     assert services.vitals.list_for_patient(provider, patient.id) == []
     assert tab.fields["systolic"].text() == "150" and tab.fields["pulse"].text() == "80"  # kept to fix
     assert tab.save_button.isEnabled() and messages and "both systolic" in messages[0]
-    # a temperature typed in °C that was meant as °F: the service's range check explains
+    # a temperature typed in °C that was meant as °F: said at once, the field selected to fix
     tab.fields["systolic"].clear()
     qtbot.keyClicks(tab.fields["temperature"], "101")
     qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: "check the units" in tab.message.text(), timeout=10000)
+    assert "101 °C is not a body temperature; it looks like °F" in tab.message.text()
+    assert tab.fields["temperature"].hasFocus() or tab.fields["temperature"].selectedText() == "101"
+    # a value outside what any unit allows: the service's range check explains, in people's units
+    tab.fields["temperature"].clear()
+    qtbot.keyClicks(tab.fields["temperature"], "60")
+    qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "60 °C is outside the possible range (25-45)" in tab.message.text(), timeout=10000)
     assert services.vitals.list_for_patient(provider, patient.id) == []
     ctx.tasks.wait_for_idle()
 
