@@ -190,12 +190,14 @@ def test_recent_patients_and_todays_appointments(qtbot: Any, services: Services,
         qtbot.keyClick(panel.appointments, Qt.Key.Key_Return)
     assert blocker.args == [c.id]
 
-    # a narrow panel drops the columns that matter least (the tooltip still has the type)
+    # a narrow panel drops the columns that matter least; the short visit type stays and its
+    # tooltip carries the reason
     panel.resize(380, 600)
-    assert panel.appointments.isColumnHidden(DayColumn.TYPE) and panel.appointments.isColumnHidden(DayColumn.ROOM)
-    assert "Follow up" in panel.day_model.index(0, DayColumn.REASON).data(Qt.ItemDataRole.ToolTipRole)
-    panel.resize(900, 600)
+    assert panel.appointments.isColumnHidden(DayColumn.REASON) and panel.appointments.isColumnHidden(DayColumn.ROOM)
     assert not panel.appointments.isColumnHidden(DayColumn.TYPE)
+    assert "Follow up" in panel.day_model.index(0, DayColumn.TYPE).data(Qt.ItemDataRole.ToolTipRole)
+    panel.resize(900, 600)
+    assert not panel.appointments.isColumnHidden(DayColumn.REASON)
 
     # typing hides them; clearing the field (Escape) brings them back
     qtbot.keyClicks(panel.search, "rec")

@@ -41,7 +41,7 @@ RECENT_ROWS_SHOWN = 10
 #: Columns a narrow panel drops first (the tooltip or the chart still has them), with the width
 #: (px) below which each is hidden.
 _NARROW_RESULTS = ((PatientColumn.SEX, 640), (PatientColumn.PHONE, 520))
-_NARROW_DAY = ((DayColumn.ROOM, 640), (DayColumn.TYPE, 560))
+_NARROW_DAY = ((DayColumn.ROOM, 640), (DayColumn.REASON, 560))  # the visit type stays: short and telling
 _ENTER = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 _PATIENT_ROLE = Qt.ItemDataRole.UserRole
 
@@ -100,7 +100,7 @@ class PatientPanel(QWidget):
         self.recent_label = _heading("&Recent patients")
         self.recent_label.setBuddy(self.recent)
         self.day_model = DaySheetModel(self)
-        self.appointments = make_table(self.day_model, stretch_column=DayColumn.REASON)
+        self.appointments = make_table(self.day_model, stretch_column=DayColumn.PATIENT)
         self.appointments.setObjectName("todaysAppointments")
         self.appointments.setAccessibleName("Today's appointments")
         self.appointments_label = _heading("&Today's appointments")

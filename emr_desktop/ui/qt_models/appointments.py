@@ -50,7 +50,7 @@ COLUMNS: list[ColumnSpec[DayRow]] = [
     ColumnSpec("Time", _time, lambda r: f"{r.local_start:%H:%M}-{r.local_end:%H:%M}", _muted),
     ColumnSpec("Patient", lambda r: r.patient.display_name,
                lambda r: f"DOB {r.patient.birth_date:%m/%d/%Y} · MRN {r.patient.mrn}", _muted),
-    ColumnSpec("Type", lambda r: type_label(r.appointment.appointment_type), emphasis=_muted),
+    ColumnSpec("Type", lambda r: type_label(r.appointment.appointment_type), _reason_tooltip, _muted),
     ColumnSpec("Reason", lambda r: r.appointment.reason, _reason_tooltip, _muted),
     ColumnSpec("Status", lambda r: STATUS_LABELS.get(r.appointment.status, r.appointment.status),
                emphasis=_muted),
