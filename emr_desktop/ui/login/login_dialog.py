@@ -76,6 +76,10 @@ class LoginDialog(QDialog):
         self.quit_button.setAutoDefault(False)
         self.ok_button.clicked.connect(self._try_login)
         self.quit_button.clicked.connect(self.reject)
+        # Enter in any field logs in, also after a failed try (a button disabled while checking
+        # loses its "default" role in QDialog, so Enter must not depend on it).
+        for field in (self.username, self.password, self.code):
+            field.returnPressed.connect(self._try_login)
 
         self._form = QFormLayout()
         user_label = QLabel("&User name")
@@ -138,6 +142,8 @@ class LoginDialog(QDialog):
 
     def _update_button(self) -> None:
         self.ok_button.setEnabled(self._services is not None and not self._busy)
+        if self.ok_button.isEnabled():
+            self.ok_button.setDefault(True)
 
     def _show_message(self, text: str, severity: str) -> None:
         self.message.setText(text)
