@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 
 from emr_desktop.domain.codes import VITALS_BY_LOINC
 from emr_desktop.domain.enums import EncounterType, RecordStatus
@@ -229,11 +230,14 @@ def _whole(value: float) -> str:
     return f"{value:.0f}"
 
 
-def vitals_text(vitals: Iterable[VitalSignDTO]) -> str:
+def vitals_text(vitals: Iterable[VitalSignDTO], today: date | None = None) -> str:
     """One line for the Objective section from the latest panel, e.g.
-    ``BP 128/82 mmHg, HR 72/min, Temp 36.8 °C (98.2 °F), SpO2 98%``. Empty when there are none."""
+    ``BP 128/82 mmHg, HR 72/min, Temp 36.8 °C (98.2 °F), SpO2 98%``. Empty when there are none.
+    With ``today``: a panel taken on another day says so ("(taken 10/26/2026)"), so an old
+    reading is never quoted as today's."""
     by_key: dict[str, float] = {}
-    for row in latest_panel(vitals):
+    panel = latest_panel(vitals)
+    for row in panel:
         kind = VITALS_BY_LOINC.get(row.loinc)
         if kind is not None:
             by_key[kind.key] = row.value
@@ -254,7 +258,12 @@ def vitals_text(vitals: Iterable[VitalSignDTO]) -> str:
             parts.append(f"{label} {value:.1f} kg ({value * 2.20462:.1f} lb)")
         else:
             parts.append(f"{label} {value:.1f} kg/m2")
-    return ", ".join(parts)
+    line = ", ".join(parts)
+    if line and today is not None:
+        taken = panel[0].taken_at.astimezone().date()
+        if taken != today:
+            line += f" (taken {taken:%m/%d/%Y})"
+    return line
 
 
 #: The line a template leaves for the vitals ("Vitals: ***").

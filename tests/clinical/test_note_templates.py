@@ -74,3 +74,20 @@ def test_the_vitals_slot_is_filled_once() -> None:
     assert filled is not None and filled.startswith("Vitals: HR 72/min\n")
     assert filled.count(PLACEHOLDER) == objective.count(PLACEHOLDER) - 1
     assert fill_vitals_slot("Well appearing.", "HR 72/min") is None
+
+
+def test_vitals_from_another_day_are_quoted_with_their_date() -> None:
+    import uuid
+    from datetime import UTC, date, datetime
+
+    from emr_desktop.domain.records import VitalSignDTO
+
+    panel, patient = uuid.uuid4(), uuid.uuid4()
+    taken = datetime(2026, 10, 26, 15, 0, tzinfo=UTC)
+    rows = [VitalSignDTO(id=uuid.uuid4(), patient_id=patient, panel_id=panel, loinc="8310-5", value=36.7,
+                         unit="Cel", taken_at=taken)]
+    assert vitals_text(rows) == "Temp 36.7 °C (98.1 °F)"
+    same_day = taken.astimezone().date()
+    assert vitals_text(rows, today=same_day) == "Temp 36.7 °C (98.1 °F)"
+    later = date(2026, 11, 27)
+    assert vitals_text(rows, today=later) == f"Temp 36.7 °C (98.1 °F) (taken {same_day:%m/%d/%Y})"

@@ -124,6 +124,7 @@ def test_a_visit_from_log_in_to_the_hub(qtbot: Any, practice: Any, monkeypatch: 
     qtbot.waitUntil(lambda: editor.is_signed, timeout=WAIT)
     [note] = services.notes.list_for_encounter(actor, encounter.id)
     assert note.status == NoteStatus.SIGNED.value and note.assessment == "Hypertension, not at goal."
+    assert note.title == "Office visit: Blood pressure check"   # named after the visit, not "Untitled"
     assert services.notes.verify_signature(note) and all(e.isReadOnly() for e in editor.edits.values())
 
     # add a medication, prescribe it, sign the prescription (Ctrl+4 = Medications)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from emr_desktop.domain.enums import EncounterStatus, NoteStatus
@@ -83,6 +84,11 @@ class EncountersTab(ChartTab):
         self.setTabOrder(self.encounter_table, self.note_table)
         self.setTabOrder(self.note_table, self.editor.template_combo)
         self._update_buttons()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        # A narrow list keeps the visit's reason readable; who saw the patient is in the notes list.
+        self.encounter_table.setColumnHidden(EncounterColumn.PROVIDER, self.encounter_table.width() < 560)
 
     # --- user names (not PHI): from the chart context's staff directory ----------------------
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -194,7 +194,7 @@ class NoteEditor(QWidget):
 
     def set_vitals(self, vitals: Iterable[VitalSignDTO]) -> None:
         """The chart's vitals; "Insert vitals" quotes the most recent panel."""
-        self._vitals_line = vitals_text(vitals)
+        self._vitals_line = vitals_text(vitals, today=date.today())
         self.vitals_button.setToolTip(self._vitals_line or "No vitals recorded for this patient.")
         self._update_state()
 
@@ -395,6 +395,11 @@ class NoteEditor(QWidget):
                    on_failed: Callable[[], None] | None = None) -> None:
         if self._busy or self.is_signed or (self.note is None and self.encounter is None):
             return
+        if not self.title_edit.text().strip() and self.encounter is not None:
+            # A note is found by its title later: name it after the visit rather than "Untitled".
+            visit = encounter_type_label(self.encounter.encounter_type)
+            reason = self.encounter.reason.strip()
+            self.title_edit.setText(f"{visit}: {reason}"[:TITLE_MAX] if reason else visit)
         values = self.values()
         notes = self.ctx.services.notes
         note, encounter = self.note, self.encounter
