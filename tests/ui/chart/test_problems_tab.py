@@ -17,7 +17,7 @@ from emr_desktop.terminology import icd10
 from emr_desktop.ui.chart.base import ChartContext
 from emr_desktop.ui.chart.problem_dialog import ProblemDialog, ResolveDialog
 from emr_desktop.ui.chart.problems_tab import ProblemsTab
-from emr_desktop.ui.qt_models.problems import Column
+from emr_desktop.ui.qt_models.problems import Column, ProblemTableModel
 from emr_desktop.ui.tasks import TaskRunner
 from tests.conftest import TEST_PASSWORD
 
@@ -72,6 +72,7 @@ def test_lists_active_problems_and_resolved_on_request(qtbot: Any, chart_setup: 
     assert tab.model.index(1, Column.STATUS).data() == "Resolved 01/20/2024"
     assert tab.model.index(1, Column.DESCRIPTION).data(Qt.ItemDataRole.ForegroundRole) is not None
     assert tab.model.index(0, Column.DESCRIPTION).data(Qt.ItemDataRole.ForegroundRole) is None
+    assert isinstance(tab.model, ProblemTableModel)
     qtmodeltester.check(tab.model)
     tab.grab().save("/tmp/problems_tab.png")
 
