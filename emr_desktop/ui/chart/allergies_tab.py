@@ -5,17 +5,22 @@ added allergy supersedes NKA, NKA is refused while allergies are active) and the
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtWidgets import QCheckBox, QDialog, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from emr_desktop.domain.enums import AllergyStatus, RecordStatus
 from emr_desktop.domain.records import AllergyDTO, ChartDTO
 from emr_desktop.security.permissions import Category, Verb, allows
 from emr_desktop.ui.chart.allergy_dialog import AllergyDialog, AllergyStatusDialog
-from emr_desktop.ui.chart.base import ChartContext, ChartTab, error_text, make_table, selected_row
-from emr_desktop.ui.chart.medication_dialog import FormDialog
+from emr_desktop.ui.chart.base import (
+    ChartContext,
+    ChartTab,
+    error_text,
+    make_table,
+    select_record,
+    selected_record,
+)
 from emr_desktop.ui.qt_models.allergies import AllergyTableModel, is_active
 
 NKA_BLOCKED = ("No known allergies cannot be recorded while allergies are active; "
@@ -31,7 +36,6 @@ class AllergiesTab(ChartTab):
     def __init__(self, ctx: ChartContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
         self.setObjectName("allergiesTab")
-        self.dialog: QDialog | None = None   # the entry dialog open now (window-modal)
         self._allergies: tuple[AllergyDTO, ...] = ()
         self._shown_patient: uuid.UUID | None = None
         self._nka_refusal = ""  # the service's reason for refusing NKA, shown while it still applies
@@ -80,9 +84,6 @@ class AllergiesTab(ChartTab):
         self._fill()
 
     def clear_tab(self) -> None:
-        if self.dialog is not None:
-            self.dialog.reject()
-            self.dialog = None
         self._allergies = ()
         self._nka_refusal = ""
         self._shown_patient = None
@@ -96,15 +97,11 @@ class AllergiesTab(ChartTab):
         keep = self.selected_allergy()
         rows = [a for a in self._allergies if self.show_inactive.isChecked() or is_active(a)]
         self.model.set_rows(rows)
-        if keep is not None:
-            for row in range(self.model.rowCount()):
-                if self.model.row_at(row).id == keep.id:
-                    self.table.selectRow(row)
+        select_record(self.table, keep.id if keep else None)
         self._update_buttons()
 
     def selected_allergy(self) -> AllergyDTO | None:
-        row = selected_row(self.table)
-        return self.model.row_at(row) if row is not None else None
+        return selected_record(self.table)
 
     def _update_buttons(self, *_args: Any) -> None:
         can_write = self.patient_id is not None and allows(self.ctx.actor, Category.ALLERGY, Verb.WRITE,
@@ -129,19 +126,6 @@ class AllergiesTab(ChartTab):
 
     # --- actions -------------------------------------------------------------------------------
 
-    def _open(self, dialog: FormDialog, on_accepted: Callable[[], None]) -> None:
-        """Open window-modal; on a refusal from the service the dialog opens again with the message."""
-        self.dialog = dialog
-        dialog.accepted.connect(on_accepted)
-        dialog.open()
-
-    def _reopen(self, dialog: FormDialog, patient_id: uuid.UUID | None) -> Callable[[BaseException], None]:
-        def again(exc: BaseException) -> None:
-            if self.patient_id == patient_id and self.dialog is dialog:
-                dialog.show_error(error_text(exc))
-                dialog.open()
-        return again
-
     def add_allergy(self) -> None:
         patient_id = self.patient_id
         if patient_id is None:
@@ -152,9 +136,9 @@ class AllergiesTab(ChartTab):
             values = dialog.values()
             svc = self.ctx.services.allergies
             self.save(lambda actor: svc.create(actor, patient_id=patient_id, **values),
-                      saved="Allergy added.", on_error=self._reopen(dialog, patient_id))
+                      saved="Allergy added.", dialog=dialog)
 
-        self._open(dialog, save)
+        self.open_dialog(dialog, save)
 
     def record_no_known_allergies(self) -> None:
         patient_id = self.patient_id
@@ -188,6 +172,6 @@ class AllergiesTab(ChartTab):
             else:
                 def fn(actor: Any) -> AllergyDTO:
                     return svc.set_status(actor, allergy.id, AllergyStatus(status), reason)
-            self.save(fn, saved="Allergy status changed.", on_error=self._reopen(dialog, self.patient_id))
+            self.save(fn, saved="Allergy status changed.", dialog=dialog)
 
-        self._open(dialog, save)
+        self.open_dialog(dialog, save)

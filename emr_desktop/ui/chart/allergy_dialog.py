@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QComboBox, QLabel, QWidget
 
 from emr_desktop.domain.enums import AllergyCategory, AllergySeverity, AllergyStatus, RecordStatus
 from emr_desktop.domain.records import AllergyDTO
-from emr_desktop.ui.chart.medication_dialog import FormDialog, date_value, line_field, make_date_edit
+from emr_desktop.ui.widgets.forms import ISO_DATE, FormDialog, date_field, date_value, line_field
 
 #: What "Mark …" may set: (value, label). Entered-in-error is a record status, the others the
 #: allergy's clinical status.
@@ -38,7 +38,7 @@ class AllergyDialog(FormDialog):
         self.category = _enum_combo(AllergyCategory, self)
         self.reaction = line_field("", 300, self, "e.g. hives, anaphylaxis")
         self.severity = _enum_combo(AllergySeverity, self)
-        self.onset = make_date_edit(None, allow_unknown=True, parent=self)
+        self.onset = date_field(None, allow_unknown=True, display_format=ISO_DATE, parent=self)
         for label, widget in (("&Substance:", self.substance), ("&Category:", self.category),
                               ("&Reaction:", self.reaction), ("Se&verity:", self.severity),
                               ("&Onset:", self.onset)):
@@ -46,10 +46,9 @@ class AllergyDialog(FormDialog):
         self.finish_layout()
         self.resize(460, self.sizeHint().height())
 
-    def check(self) -> str | None:
+    def check(self) -> tuple[str, QWidget] | None:
         if not self.substance.text().strip():
-            self.substance.setFocus()
-            return "Enter the substance the patient reacts to."
+            return "Enter the substance the patient reacts to.", self.substance
         return None
 
     def values(self) -> dict[str, Any]:
@@ -83,10 +82,9 @@ class AllergyStatusDialog(FormDialog):
     def select_status(self, value: str) -> None:
         self.status.setCurrentIndex(max(0, self.status.findData(value)))
 
-    def check(self) -> str | None:
+    def check(self) -> tuple[str, QWidget] | None:
         if not self.reason.text().strip():
-            self.reason.setFocus()
-            return "Please give a reason."
+            return "Please give a reason.", self.reason
         return None
 
     def values(self) -> dict[str, Any]:

@@ -21,10 +21,12 @@ from PySide6.QtWidgets import (
 )
 
 from emr_desktop.domain.actor import Actor
+from emr_desktop.domain.enums import RecordStatus
 from emr_desktop.domain.errors import EmrError
 from emr_desktop.domain.records import ChartDTO
 from emr_desktop.services.registry import Services
 from emr_desktop.ui.tasks import TaskRunner
+from emr_desktop.ui.widgets.forms import FormDialog
 
 
 def error_text(exc: BaseException) -> str:
@@ -122,7 +124,8 @@ class ChartContext(QObject):
 
 class ChartTab(QWidget):
     """One tab of the chart. Subclasses set ``title`` and ``sections`` and implement
-    ``show_chart`` (fill widgets from the DTO, no database) and ``clear_tab`` (drop all PHI)."""
+    ``show_chart`` (fill widgets from the DTO, no database) and ``clear_tab`` (drop all PHI).
+    Entry dialogs open with ``open_dialog``; ``self.dialog`` is the one open (or being saved)."""
 
     #: Tab label with a mnemonic, e.g. "&Vitals".
     title: ClassVar[str] = ""
@@ -133,6 +136,8 @@ class ChartTab(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.chart: ChartDTO | None = None
+        self.dialog: FormDialog | None = None
+        self._dialog_patient: uuid.UUID | None = None
         self.withheld_label = QLabel("Your role does not give access to this part of the chart.")
         self.withheld_label.setObjectName("withheldNotice")
         self.withheld_label.setWordWrap(True)
@@ -142,6 +147,8 @@ class ChartTab(QWidget):
     # --- what the chart view calls ------------------------------------------------------------
 
     def set_chart(self, chart: ChartDTO) -> None:
+        if self.dialog is not None and self._dialog_patient != chart.patient.id:
+            self.close_dialog()  # opened for another patient
         self.chart = chart
         hidden = bool(self.sections) and all(s in chart.withheld for s in self.sections)
         self.withheld_label.setVisible(hidden)
@@ -149,6 +156,7 @@ class ChartTab(QWidget):
 
     def clear_phi(self) -> None:
         self.chart = None
+        self.close_dialog()
         self.clear_tab()
 
     def _staff_loaded(self) -> None:
@@ -176,15 +184,80 @@ class ChartTab(QWidget):
 
     def save(self, fn: Callable[[Actor], Any], *, saved: str,
              on_done: Callable[[Any], None] | None = None,
-             on_error: Callable[[BaseException], None] | None = None) -> None:
-        """Run a change for the open chart in the background, then reload the chart."""
+             on_error: Callable[[BaseException], None] | None = None,
+             dialog: FormDialog | None = None) -> None:
+        """Run a change for the open chart in the background, then reload the chart. With the
+        ``dialog`` the values came from: it closes once saved, and shows the service's message
+        (``reopen_on_refusal``) when the save is refused."""
+        if dialog is not None:
+            on_done = self._dialog_saved(dialog, on_done)
+            on_error = on_error or self.reopen_on_refusal(dialog)
         self.ctx.run(fn, on_done, saved=saved, changed_patient=self.patient_id, on_error=on_error)
+
+    # --- entry dialogs -------------------------------------------------------------------------
+
+    def open_dialog(self, dialog: FormDialog, on_accepted: Callable[[], None]) -> None:
+        """Open an entry dialog window-modal as ``self.dialog``. When the user saves complete input,
+        ``on_accepted`` reads its values and saves them with ``self.save(..., dialog=dialog)``. The
+        dialog is forgotten when saved, cancelled, or closed by ``clear_phi``."""
+        self.close_dialog()
+        self.dialog = dialog
+        self._dialog_patient = self.patient_id
+        if dialog.stays_open:
+            dialog.sig_values_submitted.connect(lambda _values: on_accepted())
+        else:
+            dialog.accepted.connect(on_accepted)
+        dialog.rejected.connect(lambda: self._forget_dialog(dialog))
+        dialog.open()
+
+    def reopen_on_refusal(self, dialog: FormDialog) -> Callable[[BaseException], None]:
+        """What to do when the service refuses the dialog's values: show its message in the dialog
+        (opened again if it closed on Save), unless the chart or the dialog changed meanwhile."""
+        patient_id = self.patient_id
+
+        def again(exc: BaseException) -> None:
+            if self.dialog is dialog and self.patient_id == patient_id:
+                dialog.show_error(error_text(exc))
+                if not dialog.isVisible():
+                    dialog.open()
+        return again
+
+    def close_dialog(self) -> None:
+        """Cancel the entry dialog, if one is open or being saved."""
+        dialog = self.dialog
+        if dialog is not None:
+            dialog.reject()
+            self._forget_dialog(dialog)
+
+    def _dialog_saved(self, dialog: FormDialog,
+                      then: Callable[[Any], None] | None) -> Callable[[Any], None]:
+        def done(result: Any) -> None:
+            if self.dialog is dialog:
+                dialog.close_saved()
+                self._forget_dialog(dialog)
+            if then is not None:
+                then(result)
+        return done
+
+    def _forget_dialog(self, dialog: FormDialog) -> None:
+        if self.dialog is dialog:
+            self.dialog = None
+            dialog.deleteLater()
 
     def ask_reason(self, title: str, prompt: str) -> str | None:
         """A required reason (stop a medication, mark entered-in-error); None when cancelled."""
         text, ok = QInputDialog.getText(self, title, prompt)
         text = text.strip()
         return text if ok and text else None
+
+    def mark_record_entered_in_error(self, set_record_status: Callable[..., Any], record_id: uuid.UUID,
+                                     question: str, *, saved: str) -> None:
+        """Ask why the record is wrong (``question``), then mark it entered in error through the
+        service's ``set_record_status``; nothing happens when no reason is given."""
+        reason = self.ask_reason("Mark entered in error", question)
+        if reason is not None:
+            self.save(lambda actor: set_record_status(actor, record_id, RecordStatus.ENTERED_IN_ERROR, reason),
+                      saved=saved)
 
     def layout_with_notice(self) -> QVBoxLayout:
         """A vertical layout that starts with the "not for your role" notice."""
@@ -217,3 +290,20 @@ def make_table(model: Any, parent: QWidget | None = None, *, stretch_column: int
 def selected_row(view: QTableView) -> int | None:
     rows = view.selectionModel().selectedRows() if view.selectionModel() else []
     return rows[0].row() if rows else None
+
+
+def selected_record(view: QTableView) -> Any | None:
+    """The DTO of the selected row of a table over a ``DtoTableModel``; None when none is selected."""
+    row = selected_row(view)
+    return view.model().row_at(row) if row is not None else None  # type: ignore[attr-defined]
+
+
+def select_record(view: QTableView, record_id: uuid.UUID | None) -> None:
+    """Select the row of the record with ``record_id`` again (after the rows were replaced)."""
+    if record_id is None:
+        return
+    model: Any = view.model()
+    for row in range(model.rowCount()):
+        if model.row_at(row).id == record_id:
+            view.selectRow(row)
+            return

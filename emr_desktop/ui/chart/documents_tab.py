@@ -5,31 +5,25 @@ from __future__ import annotations
 
 import mimetypes
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, Signal
-from PySide6.QtWidgets import (
-    QComboBox,
-    QDateEdit,
-    QDialog,
-    QDialogButtonBox,
-    QFileDialog,
-    QFormLayout,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QDate
+from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from emr_desktop.domain.errors import ValidationError
 from emr_desktop.domain.records import ChartDTO, DocumentDTO
 from emr_desktop.security.permissions import Category, Verb, allows
 from emr_desktop.services.charting import MAX_DOCUMENT_BYTES
-from emr_desktop.ui.chart.base import ChartContext, ChartTab, error_text, make_table, selected_row
+from emr_desktop.ui.chart.base import (
+    ChartContext,
+    ChartTab,
+    error_text,
+    make_table,
+    select_record,
+    selected_record,
+)
 from emr_desktop.ui.chart.document_viewer import DocumentViewer
 from emr_desktop.ui.qt_models.documents import (
     DOCUMENT_CATEGORIES,
@@ -37,6 +31,7 @@ from emr_desktop.ui.qt_models.documents import (
     DocumentTableModel,
     size_text,
 )
+from emr_desktop.ui.widgets.forms import FormDialog, date_field, line_field
 
 _SNIFF = ((b"%PDF-", "application/pdf"), (b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"),
           (b"GIF8", "image/gif"), (b"II*\x00", "image/tiff"), (b"MM\x00*", "image/tiff"))
@@ -72,66 +67,37 @@ def read_attachment(path: Path, limit: int = MAX_DOCUMENT_BYTES) -> PickedFile:
     return PickedFile(path.name, data, mime)
 
 
-class AttachDialog(QDialog):
-    """Title (defaults to the file name), category and date of the document being attached."""
+class AttachDialog(FormDialog):
+    """Title (defaults to the file name), category and date of the document being attached. Attach
+    emits the values; the tab saves them and closes the dialog (or shows the service's error)."""
 
-    sig_values_submitted = Signal(dict)
-    """Attach was pressed with complete input; carries the title, category and date."""
+    stays_open = True
 
     def __init__(self, picked: PickedFile, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__("Attach file", parent)
         self.setObjectName("attachDialog")
-        self.setWindowTitle("Attach file")
         self.setMinimumWidth(460)
         self.file_label = QLabel(f"{picked.name} ({size_text(len(picked.data))}, {picked.mime_type})")
         self.file_label.setWordWrap(True)
-        self.title_edit = QLineEdit(picked.name[:200])
-        self.title_edit.setMaxLength(200)
+        self.title_edit = line_field(picked.name[:200], 200)
         self.title_edit.selectAll()
         self.category = QComboBox()
         for value, label in DOCUMENT_CATEGORIES.items():
             self.category.addItem(label, value)
         self.category.setCurrentIndex(self.category.findData("other"))
-        self.document_date = QDateEdit(QDate.currentDate())
-        self.document_date.setCalendarPopup(True)
-        self.document_date.setDisplayFormat("MM/dd/yyyy")
-        self.document_date.setMaximumDate(QDate.currentDate())
-        form = QFormLayout()
-        form.addRow("File:", self.file_label)
-        form.addRow("&Title:", self.title_edit)
-        form.addRow("&Category:", self.category)
-        form.addRow("&Date of the document:", self.document_date)
-        self.message = QLabel()
-        self.message.setObjectName("dialogMessage")
-        self.message.setWordWrap(True)
-        self.message.hide()
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                        | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("&Attach")
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.message)
-        layout.addWidget(self.buttons)
+        self.document_date = date_field(allow_unknown=False, latest=date.today())
+        self.form.addRow("File:", self.file_label)
+        self.form.addRow("&Title:", self.title_edit)
+        self.form.addRow("&Category:", self.category)
+        self.form.addRow("&Date of the document:", self.document_date)
+        self.finish_layout("&Attach")
+        self.first_field = self.title_edit
         self.title_edit.setFocus()
 
-    def accept(self) -> None:
+    def check(self) -> tuple[str, QWidget] | None:
         if not self.title_edit.text().strip():
-            self.show_error("Enter a title (e.g. Referral letter from cardiology).")
-            return
-        self.message.hide()
-        self.buttons.setEnabled(False)  # until the save finished
-        self.sig_values_submitted.emit(self.values())
-
-    def show_error(self, text: str) -> None:
-        self.buttons.setEnabled(True)
-        self.message.setText(text)
-        self.message.show()
-        self.title_edit.setFocus()
-
-    def close_saved(self) -> None:
-        super().accept()
+            return "Enter a title (e.g. Referral letter from cardiology).", self.title_edit
+        return None
 
     def values(self) -> dict[str, Any]:
         day = self.document_date.date().toPython()
@@ -159,8 +125,6 @@ class DocumentsTab(ChartTab):
         self.notice.setObjectName("tabMessage")
         self.notice.setWordWrap(True)
         self.notice.hide()
-        self.dialog: AttachDialog | None = None
-        self._dialog_patient: Any = None
         self.viewers: list[DocumentViewer] = []
 
         buttons = QHBoxLayout()
@@ -179,21 +143,15 @@ class DocumentsTab(ChartTab):
     # --- ChartTab ------------------------------------------------------------------------------
 
     def show_chart(self, chart: ChartDTO) -> None:
-        if self.dialog is not None and self._dialog_patient != chart.patient.id:
-            self.dialog.reject()
         keep = self.selected_document()
         documents = sorted(chart.documents, key=lambda d: d.document_date, reverse=True)
         self.model.set_rows(documents)
-        if keep is not None:
-            row = next((i for i, d in enumerate(documents) if d.id == keep.id), None)
-            if row is not None:
-                self.table.selectRow(row)
+        select_record(self.table, keep.id if keep else None)
         self._update_buttons()
 
     def clear_tab(self) -> None:
-        """Close the attach dialog and every open viewer: no document stays on screen or in memory."""
-        if self.dialog is not None:
-            self.dialog.reject()
+        """Close every open viewer (the attach dialog is closed too): no document stays on screen or
+        in memory."""
         for viewer in list(self.viewers):
             viewer.reject()
         self.model.clear()
@@ -203,8 +161,7 @@ class DocumentsTab(ChartTab):
     # --- helpers -------------------------------------------------------------------------------
 
     def selected_document(self) -> DocumentDTO | None:
-        row = selected_row(self.table)
-        return self.model.row_at(row) if row is not None else None
+        return selected_record(self.table)
 
     def _update_buttons(self) -> None:
         chart = self.chart
@@ -234,30 +191,15 @@ class DocumentsTab(ChartTab):
         self._say("")
         if self.patient_id != patient_id or self.dialog is not None:
             return  # the chart changed (or was locked) meanwhile: drop the bytes
-        self.dialog = dialog = AttachDialog(picked, self)
-        self._dialog_patient = patient_id
+        dialog = AttachDialog(picked, self)
 
-        def submitted(values: dict[str, Any]) -> None:
-            def failed(exc: BaseException) -> None:
-                if self.dialog is dialog:
-                    dialog.show_error(error_text(exc))
-
-            def done(_document: object) -> None:
-                if self.dialog is dialog:
-                    dialog.close_saved()
-
+        def save() -> None:
+            values = dialog.values()
             self.save(lambda actor: self.ctx.services.documents.attach(
                 actor, patient_id, data=picked.data, filename=picked.name, mime_type=picked.mime_type,
-                **values), saved="Document attached.", on_done=done, on_error=failed)
+                **values), saved="Document attached.", dialog=dialog)
 
-        def closed(_result: int) -> None:
-            if self.dialog is dialog:
-                self.dialog = None
-            dialog.deleteLater()
-
-        dialog.sig_values_submitted.connect(submitted)
-        dialog.finished.connect(closed)
-        dialog.open()
+        self.open_dialog(dialog, save)
 
     # --- view ----------------------------------------------------------------------------------
 

@@ -3,11 +3,11 @@ an update records a new one, so earlier answers stay in the chart)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -17,13 +17,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from emr_desktop.domain.enums import RecordStatus
 from emr_desktop.domain.records import ChartDTO, FamilyHistoryDTO, SocialHistoryDTO
 from emr_desktop.security.permissions import Category, Verb, allows
-from emr_desktop.ui.chart.base import ChartContext, ChartTab, error_text, make_table, selected_row
+from emr_desktop.ui.chart.base import ChartContext, ChartTab, make_table, select_record, selected_record
 from emr_desktop.ui.chart.family_history_dialog import FamilyHistoryDialog
 from emr_desktop.ui.chart.social_history_dialog import SocialHistoryDialog
 from emr_desktop.ui.qt_models.history import Column, FamilyHistoryTableModel, condition_text, smoking_label
+from emr_desktop.ui.widgets.forms import FormDialog
 
 #: The social history panel's rows: label and how the value reads.
 _SOCIAL_ROWS: tuple[tuple[str, str], ...] = (
@@ -56,7 +56,6 @@ class HistoryTab(ChartTab):
     def __init__(self, ctx: ChartContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
         self.setObjectName("historyTab")
-        self.dialog: QDialog | None = None
 
         # family history
         self.family_model = FamilyHistoryTableModel(self)
@@ -116,21 +115,14 @@ class HistoryTab(ChartTab):
     # --- ChartTab ------------------------------------------------------------------------------
 
     def show_chart(self, chart: ChartDTO) -> None:
-        if self.dialog is not None and self.patient_id != chart.patient.id:
-            self.dialog.reject()
         keep = self.selected_entry()
         self.family_model.set_rows(chart.family_history)
-        if keep is not None:
-            row = next((i for i, f in enumerate(chart.family_history) if f.id == keep.id), None)
-            if row is not None:
-                self.family_table.selectRow(row)
+        select_record(self.family_table, keep.id if keep else None)
         social = chart.social_history[0] if chart.social_history else None
         self._show_social(social, max(0, len(chart.social_history) - 1))
         self._update_buttons()
 
     def clear_tab(self) -> None:
-        if self.dialog is not None:
-            self.dialog.reject()
         self.family_model.clear()
         self._show_social(None, 0)
         self._update_buttons()
@@ -138,8 +130,7 @@ class HistoryTab(ChartTab):
     # --- display -------------------------------------------------------------------------------
 
     def selected_entry(self) -> FamilyHistoryDTO | None:
-        row = selected_row(self.family_table)
-        return self.family_model.row_at(row) if row is not None else None
+        return selected_record(self.family_table)
 
     def current_social(self) -> SocialHistoryDTO | None:
         if self.chart is None or not self.chart.social_history:
@@ -179,37 +170,17 @@ class HistoryTab(ChartTab):
         entry = self.selected_entry()
         if entry is None:
             return
-        reason = self.ask_reason(
-            "Mark entered in error",
-            f"Why was “{condition_text(entry)}” ({entry.relationship}) entered in error?")
-        if reason is None:
-            return
-        self.save(lambda actor: self.ctx.services.family_history.set_record_status(
-            actor, entry.id, RecordStatus.ENTERED_IN_ERROR, reason),
+        self.mark_record_entered_in_error(
+            self.ctx.services.family_history.set_record_status, entry.id,
+            f"Why was “{condition_text(entry)}” ({entry.relationship}) entered in error?",
             saved="Family history entry marked entered in error.")
 
-    def _open(self, dialog: Any, create: Any, saved: str) -> None:
+    def _open(self, dialog: FormDialog, create: Callable[..., Any], saved: str) -> None:
         """Show an entry dialog; its values are created for this patient, it closes when saved."""
-        self.dialog = dialog
         patient_id = self.patient_id
 
-        def submitted(values: dict[str, Any]) -> None:
-            def failed(exc: BaseException) -> None:
-                if self.dialog is dialog:
-                    dialog.show_error(error_text(exc))
+        def save() -> None:
+            values = dialog.values()
+            self.save(lambda actor: create(actor, patient_id=patient_id, **values), saved=saved, dialog=dialog)
 
-            def done(_result: object) -> None:
-                if self.dialog is dialog:
-                    dialog.close_saved()
-
-            self.save(lambda actor: create(actor, patient_id=patient_id, **values), saved=saved,
-                      on_done=done, on_error=failed)
-
-        def closed(_result: int) -> None:
-            if self.dialog is dialog:
-                self.dialog = None
-            dialog.deleteLater()
-
-        dialog.sig_values_submitted.connect(submitted)
-        dialog.finished.connect(closed)
-        dialog.open()
+        self.open_dialog(dialog, save)

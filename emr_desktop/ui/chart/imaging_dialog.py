@@ -4,118 +4,65 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QDateTime, Signal
-from PySide6.QtWidgets import (
-    QComboBox,
-    QDateTimeEdit,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QLabel,
-    QLineEdit,
-    QPlainTextEdit,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QDateTime
+from PySide6.QtWidgets import QComboBox, QDateTimeEdit, QWidget
 
 from emr_desktop.domain.enums import ImagingModality, ResultStatus
 from emr_desktop.ui.qt_models.imaging import modality_label, status_label
+from emr_desktop.ui.widgets.forms import FormDialog, line_field, text_field
 
 
-def _line(max_length: int, placeholder: str = "") -> QLineEdit:
-    edit = QLineEdit()
-    edit.setMaxLength(max_length)
-    edit.setPlaceholderText(placeholder)
-    return edit
-
-
-def _text_box(placeholder: str, height: int) -> QPlainTextEdit:
-    box = QPlainTextEdit()
-    box.setTabChangesFocus(True)  # Tab moves on; the field takes plain typing only
-    box.setPlaceholderText(placeholder)
-    box.setMinimumHeight(height)
-    return box
-
-
-class ImagingReportDialog(QDialog):
+class ImagingReportDialog(FormDialog):
     """Modality, study, body site, performed at, radiologist, facility, status, impression, report.
     Save emits the values; the tab saves them and closes the dialog (or shows the service's error)."""
 
-    sig_values_submitted = Signal(dict)
-    """Save was pressed with complete input; carries the keyword arguments for the service."""
+    stays_open = True
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__("Add imaging report", parent)
         self.setObjectName("imagingReportDialog")
-        self.setWindowTitle("Add imaging report")
         self.setMinimumWidth(560)
 
         self.modality = QComboBox()
         for modality in ImagingModality:
             self.modality.addItem(f"{modality_label(modality.value)} ({modality.value})", modality.value)
-        self.study = _line(200, "e.g. Chest X-ray, 2 views")
-        self.body_site = _line(100, "e.g. Chest")
+        self.study = line_field("", 200, placeholder="e.g. Chest X-ray, 2 views")
+        self.body_site = line_field("", 100, placeholder="e.g. Chest")
         self.performed_at = QDateTimeEdit()
         self.performed_at.setCalendarPopup(True)
         self.performed_at.setDisplayFormat("MM/dd/yyyy HH:mm")
         current = QDateTime.currentDateTime()
         self.performed_at.setMaximumDateTime(current.addDays(1))
         self.performed_at.setDateTime(current)
-        self.radiologist = _line(200, "Reading radiologist")
-        self.facility = _line(200, "Where the study was done")
+        self.radiologist = line_field("", 200, placeholder="Reading radiologist")
+        self.facility = line_field("", 200, placeholder="Where the study was done")
         self.status = QComboBox()
         for status in ResultStatus:
             self.status.addItem(status_label(status.value), status.value)
         self.status.setCurrentIndex(self.status.findData(ResultStatus.FINAL.value))
-        self.impression = _text_box("Impression (the conclusion, shown in bold)", 60)
+        self.impression = text_field("Impression (the conclusion, shown in bold)", 60)
         self.impression.setMaximumHeight(100)
-        self.report_text = _text_box("Full report text", 140)
+        self.report_text = text_field("Full report text", 140)
 
-        form = QFormLayout()
-        form.addRow("&Modality:", self.modality)
-        form.addRow("&Study:", self.study)
-        form.addRow("&Body site:", self.body_site)
-        form.addRow("&Performed at:", self.performed_at)
-        form.addRow("&Radiologist:", self.radiologist)
-        form.addRow("&Facility:", self.facility)
-        form.addRow("S&tatus:", self.status)
-        form.addRow("&Impression:", self.impression)
-        form.addRow("Report te&xt:", self.report_text)
-
-        self.message = QLabel()
-        self.message.setObjectName("dialogMessage")
-        self.message.setWordWrap(True)
-        self.message.hide()
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                                        | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.button(QDialogButtonBox.StandardButton.Save).setText("Sa&ve")
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.message)
-        layout.addWidget(self.buttons)
+        self.form.addRow("&Modality:", self.modality)
+        self.form.addRow("&Study:", self.study)
+        self.form.addRow("&Body site:", self.body_site)
+        self.form.addRow("&Performed at:", self.performed_at)
+        self.form.addRow("&Radiologist:", self.radiologist)
+        self.form.addRow("&Facility:", self.facility)
+        self.form.addRow("S&tatus:", self.status)
+        self.form.addRow("&Impression:", self.impression)
+        self.form.addRow("Report te&xt:", self.report_text)
+        self.finish_layout("Sa&ve")
+        self.first_field = self.study
         self.modality.setFocus()
 
-    def accept(self) -> None:
+    def check(self) -> tuple[str, QWidget] | None:
         if not self.study.text().strip():
-            self.show_error("Enter the study (what was imaged, e.g. Chest X-ray).", self.study)
-        elif not (self.impression.toPlainText().strip() or self.report_text.toPlainText().strip()):
-            self.show_error("Enter the impression or the report text.", self.impression)
-        else:
-            self.message.hide()
-            self.buttons.setEnabled(False)  # until the save finished
-            self.sig_values_submitted.emit(self.values())
-
-    def show_error(self, text: str, field: QWidget | None = None) -> None:
-        self.buttons.setEnabled(True)
-        self.message.setText(text)
-        self.message.show()
-        (field or self.study).setFocus()
-
-    def close_saved(self) -> None:
-        super().accept()
+            return "Enter the study (what was imaged, e.g. Chest X-ray).", self.study
+        if not (self.impression.toPlainText().strip() or self.report_text.toPlainText().strip()):
+            return "Enter the impression or the report text.", self.impression
+        return None
 
     def values(self) -> dict[str, Any]:
         """Keyword arguments for ``ImagingService.create`` (less the patient)."""

@@ -4,14 +4,13 @@ Reports that arrive on paper are typed in with "Add report…"."""
 from __future__ import annotations
 
 from html import escape
-from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSplitter, QTextBrowser, QWidget
 
 from emr_desktop.domain.records import ChartDTO, ImagingReportDTO
 from emr_desktop.security.permissions import Category, Verb, allows
-from emr_desktop.ui.chart.base import ChartContext, ChartTab, error_text, make_table, selected_row
+from emr_desktop.ui.chart.base import ChartContext, ChartTab, make_table, selected_record
 from emr_desktop.ui.chart.imaging_dialog import ImagingReportDialog
 from emr_desktop.ui.qt_models.imaging import (
     Column,
@@ -58,7 +57,6 @@ class ImagingTab(ChartTab):
         self.add_button = QPushButton("&Add report…")
         self.add_button.setToolTip("Type in a report received on paper (fax or letter)")
         self.add_button.clicked.connect(self.add_report)
-        self.dialog: ImagingReportDialog | None = None
 
         buttons = QHBoxLayout()
         buttons.addStretch(1)
@@ -91,16 +89,13 @@ class ImagingTab(ChartTab):
             self.ctx.actor, Category.IMAGING, Verb.WRITE, chart.patient.id))
 
     def clear_tab(self) -> None:
-        if self.dialog is not None:
-            self.dialog.reject()
         self.model.clear()
         self.viewer.clear()
 
     # --- actions -------------------------------------------------------------------------------
 
     def selected_report(self) -> ImagingReportDTO | None:
-        row = selected_row(self.table)
-        return self.model.row_at(row) if row is not None else None
+        return selected_record(self.table)
 
     def _show_selected(self) -> None:
         report = self.selected_report()
@@ -110,28 +105,14 @@ class ImagingTab(ChartTab):
             self.viewer.setHtml(report_html(report))
 
     def add_report(self) -> None:
-        if self.patient_id is None or self.dialog is not None:
-            return
-        self.dialog = dialog = ImagingReportDialog(self)
-        dialog.sig_values_submitted.connect(lambda values: self._save_report(dialog, values))
-        dialog.finished.connect(lambda _result: self._dialog_closed(dialog))
-        dialog.open()
-
-    def _save_report(self, dialog: ImagingReportDialog, values: dict[str, Any]) -> None:
         patient_id = self.patient_id
+        if patient_id is None or self.dialog is not None:
+            return
+        dialog = ImagingReportDialog(self)
 
-        def failed(exc: BaseException) -> None:
-            if self.dialog is dialog:
-                dialog.show_error(error_text(exc))
+        def save() -> None:
+            values = dialog.values()
+            self.save(lambda actor: self.ctx.services.imaging.create(actor, patient_id=patient_id, **values),
+                      saved="Imaging report added.", dialog=dialog)
 
-        def saved(_report: object) -> None:
-            if self.dialog is dialog:
-                dialog.close_saved()
-
-        self.save(lambda actor: self.ctx.services.imaging.create(actor, patient_id=patient_id, **values),
-                  saved="Imaging report added.", on_done=saved, on_error=failed)
-
-    def _dialog_closed(self, dialog: ImagingReportDialog) -> None:
-        if self.dialog is dialog:
-            self.dialog = None
-        dialog.deleteLater()
+        self.open_dialog(dialog, save)

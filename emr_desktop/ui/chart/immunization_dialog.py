@@ -7,30 +7,25 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
-    QDateEdit,
-    QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPushButton,
     QRadioButton,
     QSpinBox,
-    QVBoxLayout,
     QWidget,
 )
 
 from emr_desktop.domain.enums import ImmunizationKind
 from emr_desktop.terminology import Code, cvx
-from emr_desktop.ui.chart.problem_dialog import date_field, date_value
+from emr_desktop.ui.chart.problem_dialog import past_date_field
 from emr_desktop.ui.tasks import TaskRunner
 from emr_desktop.ui.widgets.code_picker import CodePickerDialog
+from emr_desktop.ui.widgets.forms import FormDialog, combo_field, date_field, date_value, line_field
 
 ROUTES = (("", ""), ("IM", "IM - intramuscular"), ("SC", "SC - subcutaneous"), ("ID", "ID - intradermal"),
           ("PO", "PO - oral"), ("IN", "IN - intranasal"))
@@ -40,26 +35,18 @@ SOURCES = ("State immunization registry (IIS)", "Previous provider's records",
            "Patient-held vaccination card", "Pharmacy record", "Patient or parent recall")
 REFUSAL_REASONS = ("Patient declined", "Parent or guardian declined", "Religious or philosophical objection",
                    "Patient had the disease")
-_NOT_ENTERED = QDate(2000, 1, 1)
 
 
 def _combo(items: tuple[str, ...], max_length: int) -> QComboBox:
-    combo = QComboBox()
-    combo.setEditable(True)
-    combo.addItems(("", *items))
-    combo.setCurrentIndex(0)
-    assert combo.lineEdit() is not None
-    combo.lineEdit().setMaxLength(max_length)
-    return combo
+    return combo_field(("", *items), "", max_length)
 
 
-class ImmunizationDialog(QDialog):
+class ImmunizationDialog(FormDialog):
     """``values()`` gives the fields ImmunizationService.create takes for the chosen kind."""
 
     def __init__(self, tasks: TaskRunner, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__("Record immunization", parent)
         self.setObjectName("immunizationDialog")
-        self.setWindowTitle("Record immunization")
         self._tasks = tasks
         self.vaccine: Code | None = None
         self.picker: CodePickerDialog | None = None
@@ -85,40 +72,31 @@ class ImmunizationDialog(QDialog):
         kind_row.addStretch(1)
         self.kind_buttons[ImmunizationKind.GIVEN].setChecked(True)
 
-        self.occurrence = date_field(optional=False)
+        self.occurrence = past_date_field(optional=False)
         self.dose_number = QSpinBox()
         self.dose_number.setRange(0, 20)
         self.dose_number.setSpecialValueText("-")
         self.dose_number.setMaximumWidth(160)
 
-        top = QFormLayout()
-        top.addRow("Vaccine:", vaccine_row)
-        top.addRow("Kind:", kind_row)
-        top.addRow("&Date:", self.occurrence)
-        top.addRow("Dose &number:", self.dose_number)
+        self.form.addRow("Vaccine:", vaccine_row)
+        self.form.addRow("Kind:", kind_row)
+        self.form.addRow("&Date:", self.occurrence)
+        self.form.addRow("Dose &number:", self.dose_number)
 
         # Given here
-        self.lot_number = QLineEdit()
-        self.lot_number.setMaxLength(40)
-        self.expiration = QDateEdit()
-        self.expiration.setCalendarPopup(True)
-        self.expiration.setDisplayFormat("MM/dd/yyyy")
+        self.lot_number = line_field("", 40)
+        self.expiration = date_field(allow_unknown=True, earliest=date(2000, 1, 1), latest=date(2100, 12, 31),
+                                     unknown_text="Not entered")
         self.expiration.setMaximumWidth(160)
-        self.expiration.setDateRange(_NOT_ENTERED, QDate(2100, 12, 31))
-        self.expiration.setSpecialValueText("Not entered")
-        self.expiration.setDate(_NOT_ENTERED)
-        self.manufacturer = QLineEdit()
-        self.manufacturer.setMaxLength(100)
+        self.manufacturer = line_field("", 100)
         self.site = _combo(SITES, 40)
         self.route = QComboBox()
         self.route.setMaximumWidth(240)
         for value, text in ROUTES:
             self.route.addItem(text, value)
-        self.dose_ml = QLineEdit()
-        self.dose_ml.setMaxLength(10)
-        self.dose_ml.setPlaceholderText("e.g. 0.5")
+        self.dose_ml = line_field("", 10, placeholder="e.g. 0.5")
         self.dose_ml.setMaximumWidth(160)
-        self.vis_date = date_field(optional=True)
+        self.vis_date = past_date_field(optional=True)
         self.vis_date.setSpecialValueText("Not recorded")
         self.vis_date.setToolTip("Edition date of the Vaccine Information Statement handed out")
         self.given_box = QGroupBox("Given here")
@@ -141,24 +119,7 @@ class ImmunizationDialog(QDialog):
         self.refused_box = QGroupBox("Refusal")
         QFormLayout(self.refused_box).addRow("Re&ason:", self.refusal_reason)
 
-        self.message = QLabel("")
-        self.message.setObjectName("dialogError")
-        self.message.setWordWrap(True)
-        self.message.hide()
-        buttons = QDialogButtonBox()
-        self.save_button = buttons.addButton("&Save", QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.addButton("Cancel", QDialogButtonBox.ButtonRole.RejectRole)
-        self.save_button.setDefault(True)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-
-        layout = QVBoxLayout(self)
-        layout.addLayout(top)
-        for box in (self.given_box, self.historical_box, self.refused_box):
-            layout.addWidget(box)
-        layout.addWidget(self.message)
-        layout.addStretch(1)
-        layout.addWidget(buttons)
+        self.finish_layout(sections=(self.given_box, self.historical_box, self.refused_box), stretch=True)
         chain = (self.choose_button, *self.kind_buttons.values(), self.occurrence, self.dose_number,
                  self.lot_number, self.expiration, self.site, self.route, self.manufacturer, self.dose_ml,
                  self.vis_date, self.source, self.refusal_reason)
@@ -218,8 +179,9 @@ class ImmunizationDialog(QDialog):
         if kind is not ImmunizationKind.REFUSED:
             values["dose_number"] = self.dose_number.value() or None
         if kind is ImmunizationKind.GIVEN:
-            values.update(lot_number=self.lot_number.text().strip(), expiration_date=self._expiration(),
-                          site=self.site.currentText().strip(), route=self.route.currentData() or "",
+            values.update(lot_number=self.lot_number.text().strip(),
+                          expiration_date=date_value(self.expiration), site=self.site.currentText().strip(),
+                          route=self.route.currentData() or "",
                           manufacturer=self.manufacturer.text().strip(), dose_ml=self.dose_ml.text().strip(),
                           vis_date=date_value(self.vis_date))
         elif kind is ImmunizationKind.HISTORICAL:
@@ -228,36 +190,7 @@ class ImmunizationDialog(QDialog):
             values["refusal_reason"] = self.refusal_reason.currentText().strip()
         return values
 
-    def _expiration(self) -> date | None:
-        if self.expiration.date() == self.expiration.minimumDate():
-            return None
-        return self.expiration.date().toPython()  # type: ignore[no-any-return]
-
-    def set_values(self, values: dict[str, Any]) -> None:
-        """Fill the form again (after the service refused a save)."""
-        found = cvx.by_code(values["cvx_code"])
-        self.set_kind(ImmunizationKind(values["kind"]))
-        self.set_vaccine(found.as_code() if found else None)
-        when = values.get("occurrence_date")
-        if when:
-            self.occurrence.setDate(QDate(when.year, when.month, when.day))
-        self.dose_number.setValue(values.get("dose_number") or 0)
-        self.lot_number.setText(values.get("lot_number", ""))
-        expires = values.get("expiration_date")
-        if expires:
-            self.expiration.setDate(QDate(expires.year, expires.month, expires.day))
-        self.site.setCurrentText(values.get("site", ""))
-        self.route.setCurrentIndex(max(0, self.route.findData(values.get("route", ""))))
-        self.manufacturer.setText(values.get("manufacturer", ""))
-        self.dose_ml.setText(values.get("dose_ml", ""))
-        self.source.setCurrentText(values.get("source", ""))
-        self.refusal_reason.setCurrentText(values.get("refusal_reason", ""))
-
-    def show_error(self, text: str) -> None:
-        self.message.setText(text)
-        self.message.setVisible(bool(text))
-
-    def problem(self) -> tuple[str, QWidget] | None:
+    def check(self) -> tuple[str, QWidget] | None:
         """What must be fixed before saving, and the field to fix it in."""
         if self.vaccine is None:
             return "Choose the vaccine.", self.choose_button
@@ -268,7 +201,7 @@ class ImmunizationDialog(QDialog):
                         "choose another.", self.choose_button)
             if not self.lot_number.text().strip():
                 return "Enter the lot number.", self.lot_number
-            expires = self._expiration()
+            expires = date_value(self.expiration)
             if expires is None:
                 return "Enter the lot's expiration date.", self.expiration
             given = date_value(self.occurrence)
@@ -284,12 +217,3 @@ class ImmunizationDialog(QDialog):
         elif not self.refusal_reason.currentText().strip():
             return "Record why the vaccine was refused.", self.refusal_reason
         return None
-
-    def accept(self) -> None:
-        problem = self.problem()
-        if problem is not None:
-            text, field = problem
-            self.show_error(text)
-            field.setFocus()
-            return
-        super().accept()

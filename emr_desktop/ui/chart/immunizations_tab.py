@@ -4,14 +4,12 @@ one with the CVX picker, or mark one entered in error."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
-from emr_desktop.domain.enums import RecordStatus
 from emr_desktop.domain.records import ChartDTO, ImmunizationDTO
 from emr_desktop.security.permissions import Category, Verb, allows
-from emr_desktop.ui.chart.base import ChartContext, ChartTab, error_text, make_table, selected_row
+from emr_desktop.ui.chart.base import ChartContext, ChartTab, make_table, select_record, selected_record
 from emr_desktop.ui.chart.immunization_dialog import ImmunizationDialog
 from emr_desktop.ui.qt_models.immunizations import KIND_TEXT, Column, ImmunizationTableModel
 
@@ -23,12 +21,11 @@ class ImmunizationsTab(ChartTab):
     def __init__(self, ctx: ChartContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
         self.setObjectName("immunizationsTab")
-        self.dialog: ImmunizationDialog | None = None
         layout = self.layout_with_notice()
 
         self.record_button = QPushButton("&Record…")
         self.error_button = QPushButton("Mark entered in &error…")
-        self.record_button.clicked.connect(lambda: self.record())
+        self.record_button.clicked.connect(self.record)
         self.error_button.clicked.connect(self.mark_entered_in_error)
         bar = QHBoxLayout()
         bar.addWidget(self.record_button)
@@ -56,23 +53,16 @@ class ImmunizationsTab(ChartTab):
         rows = list(chart.immunizations)
         self.model.set_rows(rows)
         self.empty_label.setVisible(not rows and "immunizations" not in chart.withheld)
-        if keep is not None:
-            for row, item in enumerate(rows):
-                if item.id == keep.id:
-                    self.table.selectRow(row)
-                    break
+        select_record(self.table, keep.id if keep else None)
         self._update_buttons()
 
     def clear_tab(self) -> None:
-        if self.dialog is not None:
-            self.dialog.reject()
         self.model.clear()
         self.empty_label.hide()
         self._update_buttons()
 
     def selected_immunization(self) -> ImmunizationDTO | None:
-        row = selected_row(self.table)
-        return self.model.row_at(row) if row is not None else None
+        return selected_record(self.table)
 
     def _may_write(self) -> bool:
         return self.patient_id is not None and allows(self.ctx.actor, Category.IMMUNIZATION, Verb.WRITE,
@@ -85,42 +75,26 @@ class ImmunizationsTab(ChartTab):
 
     # --- actions ------------------------------------------------------------------------------
 
-    def record(self, values: dict[str, Any] | None = None, error: str = "") -> None:
+    def record(self) -> None:
         patient_id = self.patient_id
         if patient_id is None:
             return
         dialog = ImmunizationDialog(self.ctx.tasks, self)
-        if values:
-            dialog.set_values(values)
-        dialog.show_error(error)
-        dialog.accepted.connect(lambda: self._create(patient_id, dialog.values()))
-        dialog.finished.connect(lambda _result: self._dialog_closed(dialog))
-        self.dialog = dialog
-        dialog.open()
 
-    def _create(self, patient_id: uuid.UUID, values: dict[str, Any]) -> None:
-        what = KIND_TEXT.get(values["kind"], values["kind"]).lower()
-        self.save(lambda actor: self.ctx.services.immunizations.create(actor, patient_id=patient_id, **values),
-                  saved=f"Immunization recorded ({what}): {values['vaccine']}.",
-                  on_error=lambda exc: self._reopen(patient_id, values, exc))
+        def save() -> None:
+            values = dialog.values()
+            what = KIND_TEXT.get(values["kind"], values["kind"]).lower()
+            self.save(lambda actor: self.ctx.services.immunizations.create(actor, patient_id=patient_id,
+                                                                           **values),
+                      saved=f"Immunization recorded ({what}): {values['vaccine']}.", dialog=dialog)
 
-    def _reopen(self, patient_id: uuid.UUID, values: dict[str, Any], exc: BaseException) -> None:
-        if self.patient_id == patient_id:  # still the same chart: let the user fix and retry
-            self.record(values, error_text(exc))
+        self.open_dialog(dialog, save)
 
     def mark_entered_in_error(self) -> None:
         item = self.selected_immunization()
         if item is None:
             return
-        reason = self.ask_reason("Mark entered in error",
-                                 f"Why is the {item.occurrence_date:%m/%d/%Y} {item.vaccine} entry wrong?")
-        if reason is None:
-            return
-        self.save(lambda actor: self.ctx.services.immunizations.set_record_status(
-            actor, item.id, RecordStatus.ENTERED_IN_ERROR, reason),
+        self.mark_record_entered_in_error(
+            self.ctx.services.immunizations.set_record_status, item.id,
+            f"Why is the {item.occurrence_date:%m/%d/%Y} {item.vaccine} entry wrong?",
             saved=f"Immunization marked entered in error: {item.vaccine}.")
-
-    def _dialog_closed(self, dialog: ImmunizationDialog) -> None:
-        if self.dialog is dialog:
-            self.dialog = None
-        dialog.deleteLater()

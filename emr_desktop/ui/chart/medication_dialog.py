@@ -6,23 +6,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QDate
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QDateEdit,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QLabel,
-    QLineEdit,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QWidget
 
 from emr_desktop.domain.records import MedicationDTO
 from emr_desktop.services.orders import DEA_SCHEDULES
 from emr_desktop.ui.qt_models.medications import medication_drug
+from emr_desktop.ui.widgets.forms import ISO_DATE, FormDialog, combo_field, date_field, date_value, line_field
 
 FORMS = ("tablet", "capsule", "extended release tablet", "oral suspension", "oral solution",
          "metered dose inhaler", "nasal spray", "ophthalmic solution", "topical cream",
@@ -45,10 +34,6 @@ _ROUTE_WORDS = {
 _COUNTED = frozenset({"tablet", "capsule", "drop", "application", "puff", "spray", "patch",
                       "suppository", "unit"})
 
-#: The earliest date a date field accepts; shown as "Unknown" and read as no date.
-UNKNOWN_DATE = QDate(1900, 1, 1)
-
-
 def compose_sig(dose: str, dose_unit: str, route: str, frequency: str) -> str:
     """Directions from the structured fields: ("2", "tablet", "oral", "twice daily") ->
     "Take 2 tablets by mouth twice daily." Empty when nothing is filled in."""
@@ -60,87 +45,6 @@ def compose_sig(dose: str, dose_unit: str, route: str, frequency: str) -> str:
         unit += "es" if unit.endswith("ch") else "s"
     words = [verb, dose, unit, where, frequency]
     return " ".join(w for w in words if w) + "."
-
-
-def make_date_edit(value: date | None, *, allow_unknown: bool, parent: QWidget | None = None) -> QDateEdit:
-    """A date field with a calendar; with ``allow_unknown`` the earliest date reads "Unknown"."""
-    edit = QDateEdit(parent)
-    edit.setCalendarPopup(True)
-    edit.setDisplayFormat("yyyy-MM-dd")
-    if allow_unknown:
-        edit.setMinimumDate(UNKNOWN_DATE)
-        edit.setSpecialValueText("Unknown")
-    edit.setMaximumDate(QDate.currentDate().addYears(1))
-    edit.setDate(QDate(value.year, value.month, value.day) if value else
-                 (UNKNOWN_DATE if allow_unknown else QDate.currentDate()))
-    return edit
-
-
-def date_value(edit: QDateEdit) -> date | None:
-    """The field's date, or None when it shows "Unknown"."""
-    if edit.specialValueText() and edit.date() == edit.minimumDate():
-        return None
-    return edit.date().toPython()  # type: ignore[no-any-return]
-
-
-def combo_field(items: tuple[str, ...], value: str, max_length: int, parent: QWidget) -> QComboBox:
-    combo = QComboBox(parent)
-    combo.setEditable(True)
-    combo.addItems(list(items))
-    combo.setCurrentText(value)
-    combo.lineEdit().setMaxLength(max_length)
-    combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-    return combo
-
-
-def line_field(value: str, max_length: int, parent: QWidget, placeholder: str = "") -> QLineEdit:
-    edit = QLineEdit(value, parent)
-    edit.setMaxLength(max_length)
-    if placeholder:
-        edit.setPlaceholderText(placeholder)
-    return edit
-
-
-class FormDialog(QDialog):
-    """A form with an error line and Save/Cancel; ``check`` returns a problem or None."""
-
-    def __init__(self, title: str, parent: QWidget | None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(title)
-        self.form = QFormLayout()
-        self.error_label = QLabel(self)
-        self.error_label.setObjectName("dialogError")
-        self.error_label.setWordWrap(True)
-        self.error_label.hide()
-
-    def finish_layout(self, save_text: str = "&Save") -> None:
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                                        | QDialogButtonBox.StandardButton.Cancel, self)
-        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
-        self.save_button.setText(save_text)
-        self.save_button.setDefault(True)
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Cancel")
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(self.form)
-        layout.addWidget(self.error_label)
-        layout.addWidget(self.buttons)
-
-    def show_error(self, message: str) -> None:
-        self.error_label.setText(message)
-        self.error_label.setVisible(bool(message))
-
-    def check(self) -> str | None:
-        return None
-
-    def accept(self) -> None:
-        problem = self.check()
-        if problem:
-            self.show_error(problem)
-            return
-        self.show_error("")
-        super().accept()
 
 
 class MedicationDialog(FormDialog):
@@ -161,8 +65,8 @@ class MedicationDialog(FormDialog):
         self.frequency = combo_field(FREQUENCIES, m.frequency if m else "", 60, self)
         self.sig = line_field(m.sig if m else "", 500, self, "Composed from dose, route and frequency")
         self.indication = line_field(m.indication if m else "", 200, self, "e.g. hypertension")
-        self.start_date = make_date_edit(m.start_date if m else date.today(), allow_unknown=True,
-                                         parent=self)
+        self.start_date = date_field(m.start_date if m else date.today(), allow_unknown=True,
+                                     display_format=ISO_DATE, parent=self)
         self.dea_schedule = QComboBox(self)
         self.dea_schedule.addItem("Not controlled", "")
         for schedule in DEA_SCHEDULES[1:]:
@@ -198,14 +102,12 @@ class MedicationDialog(FormDialog):
     def _sig_edited(self, text: str) -> None:
         self._sig_manual = bool(text.strip()) and text != self.composed_sig()
 
-    def check(self) -> str | None:
+    def check(self) -> tuple[str, QWidget] | None:
         if not self.display.text().strip():
-            self.display.setFocus()
-            return "Enter the drug name."
+            return "Enter the drug name.", self.display
         start = date_value(self.start_date)
         if start is not None and start > date.today():
-            self.start_date.setFocus()
-            return "The start date cannot be in the future."
+            return "The start date cannot be in the future.", self.start_date
         return None
 
     def values(self) -> dict[str, Any]:
@@ -236,21 +138,17 @@ class StopMedicationDialog(FormDialog):
         drug = QLabel(medication_drug(medication), self)
         drug.setWordWrap(True)
         self.reason = line_field("", 300, self, "e.g. side effects, course completed, no longer needed")
-        self.stop_date = make_date_edit(date.today(), allow_unknown=False, parent=self)
-        if medication.start_date:
-            start = medication.start_date
-            self.stop_date.setMinimumDate(QDate(start.year, start.month, start.day))
-        self.stop_date.setMaximumDate(QDate.currentDate())
+        self.stop_date = date_field(date.today(), allow_unknown=False, earliest=medication.start_date,
+                                    latest=date.today(), display_format=ISO_DATE, parent=self)
         self.form.addRow("Medication:", drug)
         self.form.addRow("&Reason:", self.reason)
         self.form.addRow("Stop &date:", self.stop_date)
         self.finish_layout("S&top medication")
         self.resize(460, self.sizeHint().height())
 
-    def check(self) -> str | None:
+    def check(self) -> tuple[str, QWidget] | None:
         if not self.reason.text().strip():
-            self.reason.setFocus()
-            return "Please give a reason for stopping this medication."
+            return "Please give a reason for stopping this medication.", self.reason
         return None
 
     def values(self) -> dict[str, Any]:

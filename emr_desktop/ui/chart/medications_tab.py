@@ -4,13 +4,11 @@ it (prescribe, sign). Dialogs open window-modal and hand their values back; the 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
-    QDialog,
     QHBoxLayout,
     QLabel,
     QMessageBox,
@@ -21,8 +19,8 @@ from PySide6.QtWidgets import (
 from emr_desktop.domain.enums import MedicationStatus, PrescriptionStatus
 from emr_desktop.domain.records import ChartDTO, MedicationDTO, PrescriptionDTO
 from emr_desktop.security.permissions import Category, Verb, allows
-from emr_desktop.ui.chart.base import ChartContext, ChartTab, error_text, make_table, selected_row
-from emr_desktop.ui.chart.medication_dialog import FormDialog, MedicationDialog, StopMedicationDialog
+from emr_desktop.ui.chart.base import ChartContext, ChartTab, make_table, select_record, selected_record
+from emr_desktop.ui.chart.medication_dialog import MedicationDialog, StopMedicationDialog
 from emr_desktop.ui.chart.prescription_dialog import PrescriptionDialog
 from emr_desktop.ui.qt_models.medications import (
     ENDED_STATUSES,
@@ -46,7 +44,6 @@ class MedicationsTab(ChartTab):
     def __init__(self, ctx: ChartContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
         self.setObjectName("medicationsTab")
-        self.dialog: QDialog | None = None          # the entry dialog open now (window-modal)
         self.sign_box: QMessageBox | None = None    # the "sign now?" question open now
         self._medications: tuple[MedicationDTO, ...] = ()
         layout = self.layout_with_notice()
@@ -111,14 +108,13 @@ class MedicationsTab(ChartTab):
         self._fill_medications()
         keep = self._selected_prescription()
         self.rx_model.set_rows(chart.prescriptions)
-        self._reselect(self.rx_table, self.rx_model, keep.id if keep else None)
+        select_record(self.rx_table, keep.id if keep else None)
         self._update_buttons()
 
     def clear_tab(self) -> None:
-        for box in (self.dialog, self.sign_box):
-            if box is not None:
-                box.reject()
-        self.dialog = self.sign_box = None
+        if self.sign_box is not None:
+            self.sign_box.reject()
+        self.sign_box = None
         self._medications = ()
         self.med_model.clear()
         self.rx_model.clear()
@@ -131,28 +127,17 @@ class MedicationsTab(ChartTab):
         rows = [m for m in self._medications
                 if self.show_stopped.isChecked() or m.status not in ENDED_STATUSES]
         self.med_model.set_rows(rows)
-        self._reselect(self.med_table, self.med_model, keep.id if keep else None)
+        select_record(self.med_table, keep.id if keep else None)
         self._update_buttons()
-
-    @staticmethod
-    def _reselect(view: Any, model: Any, record_id: uuid.UUID | None) -> None:
-        if record_id is None:
-            return
-        for row in range(model.rowCount()):
-            if model.row_at(row).id == record_id:
-                view.selectRow(row)
-                return
 
     def _clinician_name(self, user_id: uuid.UUID | None) -> str:
         return "" if user_id is None else self.ctx.staff_name(user_id)
 
     def selected_medication(self) -> MedicationDTO | None:
-        row = selected_row(self.med_table)
-        return self.med_model.row_at(row) if row is not None else None
+        return selected_record(self.med_table)
 
     def _selected_prescription(self) -> PrescriptionDTO | None:
-        row = selected_row(self.rx_table)
-        return self.rx_model.row_at(row) if row is not None else None
+        return selected_record(self.rx_table)
 
     def _allowed(self, category: Category, verb: Verb) -> bool:
         return self.patient_id is not None and allows(self.ctx.actor, category, verb, self.patient_id)
@@ -171,32 +156,18 @@ class MedicationsTab(ChartTab):
 
     # --- dialogs -------------------------------------------------------------------------------
 
-    def _open(self, dialog: FormDialog, on_accepted: Callable[[], None]) -> None:
-        """Open a dialog window-modal; when it is accepted, ``on_accepted`` saves its values. If the
-        service refuses, the same dialog opens again with the message and the user's input."""
-        self.dialog = dialog
-        dialog.accepted.connect(on_accepted)
-        dialog.open()
-
-    def _reopen(self, dialog: FormDialog, patient_id: uuid.UUID | None) -> Callable[[BaseException], None]:
-        def again(exc: BaseException) -> None:
-            if self.patient_id == patient_id and self.dialog is dialog:
-                dialog.show_error(error_text(exc))
-                dialog.open()
-        return again
-
     def add_medication(self) -> None:
         if self.patient_id is None:
             return
         dialog = MedicationDialog(None, self)
-        self._open(dialog, lambda: self._save_medication(dialog))
+        self.open_dialog(dialog, lambda: self._save_medication(dialog))
 
     def change_medication(self, *_args: Any) -> None:
         med = self.selected_medication()
         if med is None or not self.change_button.isEnabled():
             return
         dialog = MedicationDialog(med, self)
-        self._open(dialog, lambda: self._save_medication(dialog))
+        self.open_dialog(dialog, lambda: self._save_medication(dialog))
 
     def _save_medication(self, dialog: MedicationDialog) -> None:
         patient_id = self.patient_id
@@ -210,16 +181,16 @@ class MedicationsTab(ChartTab):
                 values["prescriber_id"] = None
         elif may_prescribe and (med is None or (med.prescriber_id is None and "reported_by_patient" in values)):
             values["prescriber_id"] = self.ctx.actor.user_id
-        on_error = self._reopen(dialog, patient_id)
         svc = self.ctx.services.medications
         if med is None:
             self.save(lambda actor: svc.create(actor, patient_id=patient_id, **values),
-                      saved="Medication added.", on_error=on_error)
+                      saved="Medication added.", dialog=dialog)
         elif not values:
+            self.close_dialog()
             self.ctx.sig_message_posted.emit("No changes to save.")
         else:
             self.save(lambda actor: svc.update(actor, med.id, **values),
-                      saved="Medication changed.", on_error=on_error)
+                      saved="Medication changed.", dialog=dialog)
 
     def stop_medication(self) -> None:
         med = self.selected_medication()
@@ -231,9 +202,9 @@ class MedicationsTab(ChartTab):
             values = dialog.values()
             svc = self.ctx.services.medications
             self.save(lambda actor: svc.stop(actor, med.id, values["reason"], stop_date=values["stop_date"]),
-                      saved="Medication stopped.", on_error=self._reopen(dialog, self.patient_id))
+                      saved="Medication stopped.", dialog=dialog)
 
-        self._open(dialog, save)
+        self.open_dialog(dialog, save)
 
     def prescribe(self) -> None:
         med = self.selected_medication()
@@ -245,10 +216,9 @@ class MedicationsTab(ChartTab):
             values = dialog.values()
             svc = self.ctx.services.prescriptions
             self.save(lambda actor: svc.prescribe(actor, med.id, **values),
-                      saved="Prescription saved as a draft.", on_done=self._offer_sign,
-                      on_error=self._reopen(dialog, self.patient_id))
+                      saved="Prescription saved as a draft.", on_done=self._offer_sign, dialog=dialog)
 
-        self._open(dialog, save)
+        self.open_dialog(dialog, save)
 
     # --- signing -------------------------------------------------------------------------------
 

@@ -10,8 +10,9 @@ from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QLabel, QSpinBox, QWidg
 
 from emr_desktop.domain.records import MedicationDTO
 from emr_desktop.services.orders import MAX_REFILLS
-from emr_desktop.ui.chart.medication_dialog import FormDialog, combo_field, compose_sig, line_field
+from emr_desktop.ui.chart.medication_dialog import compose_sig
 from emr_desktop.ui.qt_models.medications import medication_drug
+from emr_desktop.ui.widgets.forms import FormDialog, combo_field, line_field
 
 QUANTITY_UNITS = ("tablet", "capsule", "mL", "inhaler", "bottle", "tube", "box", "pen",
                   "auto-injector", "each")
@@ -116,13 +117,11 @@ class PrescriptionDialog(FormDialog):
     def _quantity_edited(self, _text: str) -> None:
         self._quantity_manual = True
 
-    def check(self) -> str | None:
+    def check(self) -> tuple[str, QWidget] | None:
         if not self.sig.text().strip():
-            self.sig.setFocus()
-            return "Directions (sig) are required."
+            return "Directions (sig) are required.", self.sig
         if self.quantity.value() <= 0:
-            self.quantity.setFocus()
-            return "Quantity must be more than zero."
+            return "Quantity must be more than zero.", self.quantity
         return None
 
     def values(self) -> dict[str, Any]:

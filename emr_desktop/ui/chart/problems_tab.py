@@ -3,15 +3,12 @@ ICD-10-CM picker, resolve one, or mark one entered in error."""
 
 from __future__ import annotations
 
-import uuid
-from typing import Any
-
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QWidget
 
-from emr_desktop.domain.enums import ProblemStatus, RecordStatus
+from emr_desktop.domain.enums import ProblemStatus
 from emr_desktop.domain.records import ChartDTO, ProblemDTO
 from emr_desktop.security.permissions import Category, Verb, allows
-from emr_desktop.ui.chart.base import ChartContext, ChartTab, error_text, make_table, selected_row
+from emr_desktop.ui.chart.base import ChartContext, ChartTab, make_table, select_record, selected_record
 from emr_desktop.ui.chart.problem_dialog import ProblemDialog, ResolveDialog
 from emr_desktop.ui.qt_models.problems import Column, ProblemTableModel
 
@@ -23,7 +20,6 @@ class ProblemsTab(ChartTab):
     def __init__(self, ctx: ChartContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
         self.setObjectName("problemsTab")
-        self.dialog: ProblemDialog | ResolveDialog | None = None
         layout = self.layout_with_notice()
 
         self.add_button = QPushButton("&Add problem…")
@@ -58,8 +54,6 @@ class ProblemsTab(ChartTab):
         self._fill()
 
     def clear_tab(self) -> None:
-        if self.dialog is not None:
-            self.dialog.reject()
         self.model.clear()
         self._update_buttons()
 
@@ -75,16 +69,11 @@ class ProblemsTab(ChartTab):
             else f"No active problems ({hidden} resolved or inactive: tick “Show resolved”).")
         self.empty_label.setVisible(not rows and self.chart is not None
                                     and "problems" not in self.chart.withheld)
-        if keep is not None:
-            for row, problem in enumerate(rows):
-                if problem.id == keep.id:
-                    self.table.selectRow(row)
-                    break
+        select_record(self.table, keep.id if keep else None)
         self._update_buttons()
 
     def selected_problem(self) -> ProblemDTO | None:
-        row = selected_row(self.table)
-        return self.model.row_at(row) if row is not None else None
+        return selected_record(self.table)
 
     def _may_write(self) -> bool:
         return self.patient_id is not None and allows(self.ctx.actor, Category.PROBLEM, Verb.WRITE,
@@ -100,55 +89,37 @@ class ProblemsTab(ChartTab):
 
     # --- actions ------------------------------------------------------------------------------
 
-    def add_problem(self, values: dict[str, Any] | None = None, error: str = "") -> None:
+    def add_problem(self) -> None:
         patient_id = self.patient_id
         if patient_id is None:
             return
         dialog = ProblemDialog(self.ctx.tasks, self)
-        if values:
-            dialog.set_values(values)
-        dialog.show_error(error)
-        dialog.accepted.connect(lambda: self._create(patient_id, dialog.values()))
-        dialog.finished.connect(lambda _result: self._dialog_closed(dialog))
-        self.dialog = dialog
-        dialog.open()
 
-    def _create(self, patient_id: uuid.UUID, values: dict[str, Any]) -> None:
-        self.save(lambda actor: self.ctx.services.problems.create(actor, patient_id=patient_id, **values),
-                  saved=f"Problem added: {values['icd10_code']}.",
-                  on_error=lambda exc: self._reopen_add(patient_id, values, exc))
+        def save() -> None:
+            values = dialog.values()
+            self.save(lambda actor: self.ctx.services.problems.create(actor, patient_id=patient_id, **values),
+                      saved=f"Problem added: {values['icd10_code']}.", dialog=dialog)
 
-    def _reopen_add(self, patient_id: uuid.UUID, values: dict[str, Any], exc: BaseException) -> None:
-        if self.patient_id == patient_id:  # still the same chart: let the user fix and retry
-            self.add_problem(values, error_text(exc))
+        self.open_dialog(dialog, save)
 
     def resolve_problem(self) -> None:
         problem = self.selected_problem()
         if problem is None or not self.resolve_button.isEnabled():
             return
         dialog = ResolveDialog(f"{problem.icd10_code} {problem.display}", problem.onset_date, self)
-        dialog.accepted.connect(lambda: self._resolve(problem, dialog.values()))
-        dialog.finished.connect(lambda _result: self._dialog_closed(dialog))
-        self.dialog = dialog
-        dialog.open()
 
-    def _resolve(self, problem: ProblemDTO, values: dict[str, Any]) -> None:
-        self.save(lambda actor: self.ctx.services.problems.resolve(actor, problem.id, **values),
-                  saved=f"Problem resolved: {problem.icd10_code}.")
+        def save() -> None:
+            values = dialog.values()
+            self.save(lambda actor: self.ctx.services.problems.resolve(actor, problem.id, **values),
+                      saved=f"Problem resolved: {problem.icd10_code}.", dialog=dialog)
+
+        self.open_dialog(dialog, save)
 
     def mark_entered_in_error(self) -> None:
         problem = self.selected_problem()
         if problem is None:
             return
-        reason = self.ask_reason("Mark entered in error",
-                                 f"Why is {problem.icd10_code} {problem.display} wrong for this patient?")
-        if reason is None:
-            return
-        self.save(lambda actor: self.ctx.services.problems.set_record_status(
-            actor, problem.id, RecordStatus.ENTERED_IN_ERROR, reason),
+        self.mark_record_entered_in_error(
+            self.ctx.services.problems.set_record_status, problem.id,
+            f"Why is {problem.icd10_code} {problem.display} wrong for this patient?",
             saved=f"Problem marked entered in error: {problem.icd10_code}.")
-
-    def _dialog_closed(self, dialog: Any) -> None:
-        if self.dialog is dialog:
-            self.dialog = None
-        dialog.deleteLater()

@@ -6,37 +6,26 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (
-    QComboBox,
-    QDialog,
-    QDialogButtonBox,
-    QDoubleSpinBox,
-    QFormLayout,
-    QLabel,
-    QLineEdit,
-    QSpinBox,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QLineEdit, QSpinBox, QWidget
 
 from emr_desktop.domain.enums import SmokingStatus
 from emr_desktop.domain.records import SocialHistoryDTO
 from emr_desktop.ui.qt_models.history import smoking_label
+from emr_desktop.ui.widgets.forms import FormDialog, line_field
 
 _NOT_RECORDED = "Not recorded"
 _TEXT_FIELDS = {"alcohol_use": 100, "drug_use": 100, "occupation": 100, "living_situation": 200,
                 "exercise": 100, "comment": 500}
 
 
-class SocialHistoryDialog(QDialog):
-    sig_values_submitted = Signal(dict)
-    """Save was pressed with complete input; carries the keyword arguments for the service."""
+class SocialHistoryDialog(FormDialog):
+    """Save emits the values; the tab saves them and closes the dialog (or shows the service's error)."""
+
+    stays_open = True
 
     def __init__(self, current: SocialHistoryDTO | None = None, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__("Update social history", parent)
         self.setObjectName("socialHistoryDialog")
-        self.setWindowTitle("Update social history")
         self.setMinimumWidth(500)
 
         self.smoking_status = QComboBox()
@@ -50,38 +39,19 @@ class SocialHistoryDialog(QDialog):
         self.quit_year = QSpinBox()
         self.quit_year.setRange(1899, date.today().year)
         self.quit_year.setSpecialValueText(_NOT_RECORDED)  # shown at 1899
-        self.edits: dict[str, QLineEdit] = {}
-        for name, length in _TEXT_FIELDS.items():
-            edit = QLineEdit()
-            edit.setMaxLength(length)
-            self.edits[name] = edit
+        self.edits: dict[str, QLineEdit] = {name: line_field("", length)
+                                            for name, length in _TEXT_FIELDS.items()}
         self.edits["alcohol_use"].setPlaceholderText("e.g. 2 drinks a week")
         self.edits["living_situation"].setPlaceholderText("e.g. Lives with spouse, stairs at home")
 
-        form = QFormLayout()
-        form.addRow("&Smoking status:", self.smoking_status)
-        form.addRow("&Pack-years:", self.pack_years)
-        form.addRow("&Quit year:", self.quit_year)
-        form.addRow("&Alcohol:", self.edits["alcohol_use"])
-        form.addRow("&Drugs:", self.edits["drug_use"])
-        form.addRow("&Occupation:", self.edits["occupation"])
-        form.addRow("&Living situation:", self.edits["living_situation"])
-        form.addRow("&Exercise:", self.edits["exercise"])
-        form.addRow("&Comment:", self.edits["comment"])
-
-        self.message = QLabel()
-        self.message.setObjectName("dialogMessage")
-        self.message.setWordWrap(True)
-        self.message.hide()
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                                        | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.button(QDialogButtonBox.StandardButton.Save).setText("Sa&ve")
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.message)
-        layout.addWidget(self.buttons)
+        for label, widget in (("&Smoking status:", self.smoking_status), ("&Pack-years:", self.pack_years),
+                              ("&Quit year:", self.quit_year), ("&Alcohol:", self.edits["alcohol_use"]),
+                              ("&Drugs:", self.edits["drug_use"]), ("&Occupation:", self.edits["occupation"]),
+                              ("&Living situation:", self.edits["living_situation"]),
+                              ("&Exercise:", self.edits["exercise"]), ("&Comment:", self.edits["comment"])):
+            self.form.addRow(label, widget)
+        self.finish_layout("Sa&ve")
+        self.first_field = self.smoking_status
 
         self.smoking_status.currentIndexChanged.connect(self._smoking_changed)
         self._prefill(current)
@@ -102,20 +72,6 @@ class SocialHistoryDialog(QDialog):
         status = self.smoking_status.currentData()
         self.pack_years.setEnabled(status not in (SmokingStatus.NEVER.value, SmokingStatus.UNKNOWN.value))
         self.quit_year.setEnabled(status == SmokingStatus.FORMER.value)
-
-    def accept(self) -> None:
-        self.message.hide()
-        self.buttons.setEnabled(False)  # until the save finished
-        self.sig_values_submitted.emit(self.values())
-
-    def show_error(self, text: str, field: QWidget | None = None) -> None:
-        self.buttons.setEnabled(True)
-        self.message.setText(text)
-        self.message.show()
-        (field or self.smoking_status).setFocus()
-
-    def close_saved(self) -> None:
-        super().accept()
 
     def values(self) -> dict[str, Any]:
         """Keyword arguments for ``SocialHistoryService.create`` (less the patient); pack-years and

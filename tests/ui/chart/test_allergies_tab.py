@@ -14,9 +14,8 @@ from emr_desktop.domain.records import PatientDTO
 from emr_desktop.services.registry import Services
 from emr_desktop.ui.chart.allergies_tab import NKA_BLOCKED, NKA_RECORDED, NOT_ASKED, AllergiesTab
 from emr_desktop.ui.chart.allergy_dialog import AllergyDialog, AllergyStatusDialog
-from emr_desktop.ui.chart.base import ChartContext
 from emr_desktop.ui.qt_models.allergies import AllergyTableModel
-from emr_desktop.ui.tasks import TaskRunner
+from tests.ui.chart.helpers import open_tab
 
 Col = AllergyTableModel.Column
 LEFT = Qt.MouseButton.LeftButton
@@ -27,22 +26,13 @@ def _patient(services: Services, actor: Any) -> PatientDTO:
                                       birth_date=date(1979, 11, 3), sex="female")
 
 
-def _tab(qtbot: Any, services: Services, actor: Any, patient: PatientDTO) -> tuple[AllergiesTab, ChartContext]:
-    ctx = ChartContext(services, TaskRunner(), actor)
-    tab = AllergiesTab(ctx)
-    qtbot.addWidget(tab)
-    ctx.sig_chart_changed.connect(lambda pid: tab.set_chart(services.chart.load(actor, pid)))
-    tab.set_chart(services.chart.load(actor, patient.id))
-    return tab, ctx
-
-
 def _texts(tab: AllergiesTab, column: int) -> list[str]:
     return [tab.model.index(r, column).data() for r in range(tab.model.rowCount())]
 
 
 def test_no_known_allergies_then_an_allergy_supersedes_it(qtbot: Any, services: Services, provider: Any) -> None:
     p = _patient(services, provider)
-    tab, ctx = _tab(qtbot, services, provider, p)
+    tab, ctx = open_tab(qtbot, AllergiesTab, services, provider, p)
     assert tab.notice.text() == NOT_ASKED and tab.nka_button.isEnabled()
     with qtbot.waitSignal(ctx.sig_chart_changed, timeout=10000):
         qtbot.mouseClick(tab.nka_button, LEFT)
@@ -84,7 +74,7 @@ def test_no_known_allergies_then_an_allergy_supersedes_it(qtbot: Any, services: 
 
 def test_nka_refused_when_allergies_exist(qtbot: Any, services: Services, provider: Any) -> None:
     p = _patient(services, provider)
-    tab, ctx = _tab(qtbot, services, provider, p)
+    tab, ctx = open_tab(qtbot, AllergiesTab, services, provider, p)
     assert tab.nka_button.isEnabled()
     # an allergy is recorded on another desk after this chart was loaded: the service decides
     services.allergies.create(provider, patient_id=p.id, substance="Latex", category="environment")
@@ -104,7 +94,7 @@ def test_mark_resolved_and_entered_in_error(qtbot: Any, services: Services, prov
                                     reaction="Hives", severity="mild")
     sulfa = services.allergies.create(provider, patient_id=p.id, substance="Sulfonamide",
                                       category="medication", reaction="Rash", severity="moderate")
-    tab, ctx = _tab(qtbot, services, provider, p)
+    tab, ctx = open_tab(qtbot, AllergiesTab, services, provider, p)
     assert _texts(tab, Col.SUBSTANCE) == ["Egg", "Sulfonamide"]
     assert not tab.status_button.isEnabled()
     tab.table.selectRow(0)

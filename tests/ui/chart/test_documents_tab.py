@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage
-from PySide6.QtWidgets import QDialogButtonBox, QFileDialog
+from PySide6.QtWidgets import QFileDialog
 
 from emr_desktop.domain.records import PatientDTO
 from emr_desktop.services.charting import MAX_DOCUMENT_BYTES
@@ -21,22 +21,12 @@ from emr_desktop.ui.chart.base import ChartContext
 from emr_desktop.ui.chart.document_viewer import DocumentViewer
 from emr_desktop.ui.chart.documents_tab import AttachDialog, DocumentsTab
 from emr_desktop.ui.qt_models.documents import Column, DocumentTableModel
-from emr_desktop.ui.tasks import TaskRunner
+from tests.ui.chart.helpers import open_tab
 
 
 def _patient(services: Services, actor: Any) -> PatientDTO:
     return services.patients.register(actor, family_name="Testcase", given_name="Doc",
                                       birth_date=date(1975, 2, 20), sex="female")
-
-
-def _tab(qtbot: Any, services: Services, actor: Any,
-         patient: PatientDTO) -> tuple[DocumentsTab, ChartContext]:
-    ctx = ChartContext(services, TaskRunner(), actor)
-    tab = DocumentsTab(ctx)
-    qtbot.addWidget(tab)
-    ctx.sig_chart_changed.connect(lambda pid: tab.set_chart(services.chart.load(actor, pid)))
-    tab.set_chart(services.chart.load(actor, patient.id))
-    return tab, ctx
 
 
 @pytest.fixture
@@ -69,7 +59,7 @@ def _attach(qtbot: Any, tab: DocumentsTab, ctx: ChartContext, monkeypatch: Any, 
     if category is not None:
         dialog.category.setCurrentIndex(dialog.category.findData(category))
     with qtbot.waitSignal(ctx.sig_chart_changed, timeout=10000):
-        qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: tab.dialog is None, timeout=5000)
     return dialog
 
@@ -89,7 +79,7 @@ def test_attach_png_and_text_then_view_them(qtbot: Any, services: Services, prov
     png = _png(tmp_path / "wound-photo.png")
     letter = "Dear colleague,\nThank you for seeing this synthetic patient.\nRegards, Dr Test\n"
     (tmp_path / "letter.txt").write_text(letter, encoding="utf-8")
-    tab, ctx = _tab(qtbot, services, provider, p)
+    tab, ctx = open_tab(qtbot, DocumentsTab, services, provider, p)
     assert tab.model.rowCount() == 0 and not tab.view_button.isEnabled()
 
     _attach(qtbot, tab, ctx, monkeypatch, tmp_path / "wound-photo.png")  # title defaults to the file name
@@ -129,7 +119,7 @@ def test_double_click_or_enter_opens_viewer_and_checksum_mismatch_warns(qtbot: A
     p = _patient(services, provider)
     services.documents.attach(provider, p.id, title="Lab letter", data=b"Synthetic lab letter\n",
                               filename="lab.txt", mime_type="text/plain")
-    tab, ctx = _tab(qtbot, services, provider, p)
+    tab, ctx = open_tab(qtbot, DocumentsTab, services, provider, p)
     tab.show()
     qtbot.waitExposed(tab)
     rect = tab.table.visualRect(tab.model.index(0, Column.TITLE))
@@ -165,7 +155,7 @@ def test_large_image_fits_the_window(qtbot: Any, services: Services, provider: A
     p = _patient(services, provider)
     services.documents.attach(provider, p.id, title="Scan", data=(tmp_path / "scan.png").read_bytes(),
                               filename="scan.png", mime_type="image/png")
-    tab, ctx = _tab(qtbot, services, provider, p)
+    tab, ctx = open_tab(qtbot, DocumentsTab, services, provider, p)
     viewer = _open_viewer(qtbot, tab, "Scan")
     fitted = viewer.image_label.pixmap()
     assert fitted.width() < 2400 and abs(fitted.width() / fitted.height() - 1.5) < 0.01
@@ -181,7 +171,7 @@ def test_oversize_file_is_refused(qtbot: Any, services: Services, provider: Any,
     big = tmp_path / "huge-scan.tif"
     with big.open("wb") as f:  # sparse: takes no disk space
         f.truncate(MAX_DOCUMENT_BYTES + 1)
-    tab, ctx = _tab(qtbot, services, provider, p)
+    tab, ctx = open_tab(qtbot, DocumentsTab, services, provider, p)
     messages: list[str] = []
     ctx.sig_message_posted.connect(messages.append)
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(big), ""))
@@ -200,7 +190,7 @@ def test_pdf_is_shown_in_memory_or_offered_as_a_copy(qtbot: Any, services: Servi
     data = b"%PDF-1.4\n% synthetic, not a renderable PDF\n%%EOF\n"
     services.documents.attach(provider, p.id, title="Discharge summary", data=data,
                               filename="discharge.pdf", mime_type="application/pdf")
-    tab, ctx = _tab(qtbot, services, provider, p)
+    tab, ctx = open_tab(qtbot, DocumentsTab, services, provider, p)
     viewer = _open_viewer(qtbot, tab, "Discharge summary")
     if viewer.pdf_page is None:
         assert viewer.stack.currentWidget() is viewer.other_page
@@ -242,7 +232,7 @@ def test_pdf_shown_with_qtpdf_from_memory(qtbot: Any, services: Services, provid
     p = _patient(services, provider)
     services.documents.attach(provider, p.id, title="Discharge summary", data=out.getvalue(),
                               filename="discharge.pdf", mime_type="application/pdf")
-    tab, ctx = _tab(qtbot, services, provider, p)
+    tab, ctx = open_tab(qtbot, DocumentsTab, services, provider, p)
     viewer = _open_viewer(qtbot, tab, "Discharge summary")
     assert viewer.pdf_page is not None and viewer.stack.currentWidget() is viewer.pdf_page
     qtbot.waitUntil(lambda: viewer.pdf_page.document().pageCount() == 1, timeout=10000)

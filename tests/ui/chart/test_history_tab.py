@@ -7,16 +7,15 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialogButtonBox, QInputDialog
+from PySide6.QtWidgets import QInputDialog
 
 from emr_desktop.domain.records import PatientDTO
 from emr_desktop.services.registry import Services
-from emr_desktop.ui.chart.base import ChartContext
 from emr_desktop.ui.chart.family_history_dialog import FamilyHistoryDialog
 from emr_desktop.ui.chart.history_tab import HistoryTab
 from emr_desktop.ui.chart.social_history_dialog import SocialHistoryDialog
 from emr_desktop.ui.qt_models.history import Column, FamilyHistoryTableModel
-from emr_desktop.ui.tasks import TaskRunner
+from tests.ui.chart.helpers import open_tab
 
 
 def _patient(services: Services, actor: Any) -> PatientDTO:
@@ -24,23 +23,10 @@ def _patient(services: Services, actor: Any) -> PatientDTO:
                                       birth_date=date(1966, 9, 12), sex="male")
 
 
-def _tab(qtbot: Any, services: Services, actor: Any, patient: PatientDTO) -> tuple[HistoryTab, ChartContext]:
-    ctx = ChartContext(services, TaskRunner(), actor)
-    tab = HistoryTab(ctx)
-    qtbot.addWidget(tab)
-    ctx.sig_chart_changed.connect(lambda pid: tab.set_chart(services.chart.load(actor, pid)))
-    tab.set_chart(services.chart.load(actor, patient.id))
-    return tab, ctx
-
-
-def _save(dialog: Any) -> Any:
-    return dialog.buttons.button(QDialogButtonBox.StandardButton.Save)
-
-
 def test_add_family_history_and_mark_entered_in_error(qtbot: Any, services: Services, provider: Any,
                                                       monkeypatch: Any) -> None:
     p = _patient(services, provider)
-    tab, ctx = _tab(qtbot, services, provider, p)
+    tab, ctx = open_tab(qtbot, HistoryTab, services, provider, p)
     assert tab.family_model.rowCount() == 0 and not tab.error_button.isEnabled()
     qtbot.mouseClick(tab.add_family_button, Qt.MouseButton.LeftButton)
     dialog = tab.dialog
@@ -49,7 +35,7 @@ def test_add_family_history_and_mark_entered_in_error(qtbot: Any, services: Serv
     qtbot.keyClicks(dialog.condition, "Type 2 diabetes mellitus")
     qtbot.keyClicks(dialog.icd10_code, "e11")
     with qtbot.waitSignal(ctx.sig_chart_changed, timeout=10000):
-        qtbot.mouseClick(_save(dialog), Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: tab.dialog is None, timeout=10000)
     ctx.tasks.wait_for_idle()
     saved = services.family_history.list_for_patient(provider, p.id)
@@ -65,13 +51,13 @@ def test_add_family_history_and_mark_entered_in_error(qtbot: Any, services: Serv
     qtbot.keyClicks(dialog.relationship, "Father")
     qtbot.keyClicks(dialog.condition, "Myocardial infarction")
     qtbot.keyClicks(dialog.icd10_code, "21.9")
-    qtbot.mouseClick(_save(dialog), Qt.MouseButton.LeftButton)
-    assert "ICD-10" in dialog.message.text() and dialog.isVisible()
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert "ICD-10" in dialog.error_label.text() and dialog.isVisible()
     dialog.icd10_code.setText("I21.9")
     dialog.onset_age.setValue(52)
     dialog.deceased.setChecked(True)
     with qtbot.waitSignal(ctx.sig_chart_changed, timeout=10000):
-        qtbot.mouseClick(_save(dialog), Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     father = next(f for f in services.family_history.list_for_patient(provider, p.id)
                   if f.relationship == "father")
     assert (father.icd10_code, father.onset_age, father.deceased) == ("I21.9", 52, True)
@@ -96,7 +82,7 @@ def test_social_history_update_is_prefilled_and_records_a_new_one(qtbot: Any, se
                                    pack_years=12.5, alcohol_use="Socially", occupation="Electrician",
                                    living_situation="Lives with partner",
                                    recorded_at=datetime(2022, 1, 10, 9, tzinfo=UTC))
-    tab, ctx = _tab(qtbot, services, provider, p)
+    tab, ctx = open_tab(qtbot, HistoryTab, services, provider, p)
     assert tab.social_labels["smoking"].text() == "Current every day smoker, 12.5 pack-years"
     assert tab.social_labels["occupation"].text() == "Electrician"
     assert tab.social_empty.isHidden() and tab.social_earlier.isHidden()
@@ -116,7 +102,7 @@ def test_social_history_update_is_prefilled_and_records_a_new_one(qtbot: Any, se
     dialog.edits["exercise"].clear()
     qtbot.keyClicks(dialog.edits["exercise"], "Walks 30 minutes daily")
     with qtbot.waitSignal(ctx.sig_chart_changed, timeout=10000):
-        qtbot.mouseClick(_save(dialog), Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: tab.dialog is None, timeout=5000)
 
     records = services.social_history.list_for_patient(provider, p.id)
@@ -136,7 +122,7 @@ def test_social_history_update_is_prefilled_and_records_a_new_one(qtbot: Any, se
 
 def test_social_history_first_record(qtbot: Any, services: Services, provider: Any) -> None:
     p = _patient(services, provider)
-    tab, ctx = _tab(qtbot, services, provider, p)
+    tab, ctx = open_tab(qtbot, HistoryTab, services, provider, p)
     assert not tab.social_empty.isHidden()
     qtbot.mouseClick(tab.update_social_button, Qt.MouseButton.LeftButton)
     dialog = tab.dialog
@@ -144,7 +130,7 @@ def test_social_history_first_record(qtbot: Any, services: Services, provider: A
     dialog.smoking_status.setCurrentIndex(dialog.smoking_status.findData("never"))
     dialog.pack_years.setValue(3)  # disabled for never smokers: not saved
     with qtbot.waitSignal(ctx.sig_chart_changed, timeout=10000):
-        qtbot.mouseClick(_save(dialog), Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     current = services.social_history.current(provider, p.id)
     assert current is not None and (current.smoking_status, current.pack_years, current.quit_year) == (
         "never", None, None)

@@ -8,29 +8,19 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QDialogButtonBox
 
+from emr_desktop.domain.enums import Role
 from emr_desktop.domain.records import PatientDTO
 from emr_desktop.services.registry import Services
-from emr_desktop.ui.chart.base import ChartContext
 from emr_desktop.ui.chart.imaging_tab import ImagingTab
 from emr_desktop.ui.qt_models.dto_table import DTO_ROLE
 from emr_desktop.ui.qt_models.imaging import Column, ImagingTableModel
-from emr_desktop.ui.tasks import TaskRunner
+from tests.ui.chart.helpers import open_tab, staff_user
 
 
 def _patient(services: Services, actor: Any) -> PatientDTO:
     return services.patients.register(actor, family_name="Testcase", given_name="Ima",
                                       birth_date=date(1958, 4, 2), sex="female")
-
-
-def _tab(qtbot: Any, services: Services, actor: Any, patient: PatientDTO) -> tuple[ImagingTab, ChartContext]:
-    ctx = ChartContext(services, TaskRunner(), actor)
-    tab = ImagingTab(ctx)
-    qtbot.addWidget(tab)
-    ctx.sig_chart_changed.connect(lambda pid: tab.set_chart(services.chart.load(actor, pid)))
-    tab.set_chart(services.chart.load(actor, patient.id))
-    return tab, ctx
 
 
 def _report(services: Services, actor: Any, patient: PatientDTO, study: str, when: datetime,
@@ -47,7 +37,7 @@ def test_reports_newest_first_and_selected_report_shown(qtbot: Any, services: Se
     _report(services, provider, p, "Chest X-ray", datetime(2024, 6, 5, 14, tzinfo=UTC), body_site="Chest",
             facility="Valley Imaging", impression="No acute cardiopulmonary process.",
             report_text="Lungs are clear.\nHeart size normal.")
-    tab, _ctx = _tab(qtbot, services, provider, p)
+    tab, _ctx = open_tab(qtbot, ImagingTab, services, provider, p)
     assert [tab.model.index(r, Column.STUDY).data() for r in range(2)] == ["Chest X-ray", "Knee X-ray"]
     assert tab.model.index(0, Column.MODALITY).data() == "X-ray"
     assert tab.model.index(0, Column.FACILITY).data() == "Valley Imaging"
@@ -64,14 +54,14 @@ def test_reports_newest_first_and_selected_report_shown(qtbot: Any, services: Se
 
 def test_add_paper_report(qtbot: Any, services: Services, provider: Any) -> None:
     p = _patient(services, provider)
-    tab, ctx = _tab(qtbot, services, provider, p)
+    tab, ctx = open_tab(qtbot, ImagingTab, services, provider, p)
     assert tab.model.rowCount() == 0
     qtbot.mouseClick(tab.add_button, Qt.MouseButton.LeftButton)
     dialog = tab.dialog
     assert dialog is not None and dialog.isVisible()
-    save = dialog.buttons.button(QDialogButtonBox.StandardButton.Save)
+    save = dialog.save_button
     qtbot.mouseClick(save, Qt.MouseButton.LeftButton)  # nothing typed yet: refused in the dialog
-    assert "study" in dialog.message.text().lower() and dialog.isVisible()
+    assert "study" in dialog.error_label.text().lower() and dialog.isVisible()
     dialog.modality.setCurrentIndex(dialog.modality.findData("US"))
     qtbot.keyClicks(dialog.study, "Abdominal ultrasound")
     qtbot.keyClicks(dialog.body_site, "Abdomen")
@@ -94,19 +84,13 @@ def test_add_paper_report(qtbot: Any, services: Services, provider: Any) -> None
 
 
 def test_roles(qtbot: Any, services: Services, provider: Any, admin: Any) -> None:
-    from emr_desktop.domain.enums import Role
-    from tests.conftest import TEST_PASSWORD
-
     p = _patient(services, provider)
     _report(services, provider, p, "Chest X-ray", datetime(2024, 6, 5, tzinfo=UTC), impression="Clear.")
-    for username, role in (("nurse1", Role.NURSE), ("desk1", Role.FRONT_DESK)):
-        services.users.create_user(admin, username=username, display_name=username, password=TEST_PASSWORD,
-                                   roles=(role.value,))
-    nurse = services.users.authenticate("nurse1", TEST_PASSWORD)
-    tab, _ctx = _tab(qtbot, services, nurse, p)  # nurses read imaging, providers enter it
+    nurse = staff_user(services, admin, Role.NURSE)
+    tab, _ctx = open_tab(qtbot, ImagingTab, services, nurse, p)  # nurses read imaging, providers enter it
     assert tab.model.rowCount() == 1 and not tab.add_button.isEnabled()
-    desk = services.users.authenticate("desk1", TEST_PASSWORD)
-    tab, _ctx = _tab(qtbot, services, desk, p)
+    desk = staff_user(services, admin, Role.FRONT_DESK)
+    tab, _ctx = open_tab(qtbot, ImagingTab, services, desk, p)
     assert tab.model.rowCount() == 0 and not tab.withheld_label.isHidden() and not tab.add_button.isEnabled()
 
 

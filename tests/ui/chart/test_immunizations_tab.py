@@ -19,8 +19,7 @@ from emr_desktop.ui.chart.base import ChartContext
 from emr_desktop.ui.chart.immunization_dialog import ImmunizationDialog
 from emr_desktop.ui.chart.immunizations_tab import ImmunizationsTab
 from emr_desktop.ui.qt_models.immunizations import Column, ImmunizationTableModel
-from emr_desktop.ui.tasks import TaskRunner
-from tests.conftest import TEST_PASSWORD
+from tests.ui.chart.helpers import open_tab, staff_user
 
 
 @pytest.fixture
@@ -38,16 +37,9 @@ def chart_setup(qtbot: Any, services: Services, provider: Actor) -> Any:
     services.immunizations.create(provider, patient_id=patient.id, cvx_code="150",
                                   vaccine="Influenza, split virus, quadrivalent, PF", kind="refused",
                                   occurrence_date=date(2022, 10, 1), refusal_reason="Parent declined")
-    tasks = TaskRunner()
-    ctx = ChartContext(services, tasks, provider)
-    qtbot.waitUntil(lambda: ctx.staff_known)
-    tab = ImmunizationsTab(ctx)
-    qtbot.addWidget(tab)
-    tab.resize(1100, 600)
-    tab.show()
-    tab.set_chart(services.chart.load(provider, patient.id))
+    tab, ctx = open_tab(qtbot, ImmunizationsTab, services, provider, patient, staff_names=True, shown=True)
     yield tab, ctx, patient
-    tasks.wait_for_idle()
+    ctx.tasks.wait_for_idle()
 
 
 def _open_dialog(qtbot: Any, tab: ImmunizationsTab) -> ImmunizationDialog:
@@ -112,20 +104,20 @@ def test_record_a_dose_given_here(qtbot: Any, chart_setup: Any, services: Servic
     _pick(qtbot, dialog, "dtap", "20")
     dialog.dose_number.setValue(2)
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
-    assert dialog.isVisible() and dialog.message.text() == "Enter the lot number."
+    assert dialog.isVisible() and dialog.error_label.text() == "Enter the lot number."
     qtbot.keyClicks(dialog.lot_number, "DT4455")
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
-    assert dialog.message.text() == "Enter the lot's expiration date."
+    assert dialog.error_label.text() == "Enter the lot's expiration date."
     dialog.expiration.setDate(QDate.currentDate().addDays(-1))
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
-    assert dialog.message.text().startswith("This lot expired on")
+    assert dialog.error_label.text().startswith("This lot expired on")
     expires = date.today() + timedelta(days=200)
     dialog.expiration.setDate(QDate(expires.year, expires.month, expires.day))
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
-    assert dialog.message.text() == "Enter the injection site."
+    assert dialog.error_label.text() == "Enter the injection site."
     dialog.site.setCurrentText("Right deltoid")
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
-    assert dialog.message.text() == "Choose the route."
+    assert dialog.error_label.text() == "Choose the route."
     dialog.route.setCurrentIndex(dialog.route.findData("IM"))
     assert dialog.manufacturer.text() == "" and dialog.dose_ml.text() == ""  # nothing made up
     qtbot.keyClicks(dialog.manufacturer, "Sanofi Pasteur")
@@ -140,7 +132,6 @@ def test_record_a_dose_given_here(qtbot: Any, chart_setup: Any, services: Servic
     assert (dose.expiration_date, dose.site, dose.route, dose.manufacturer, dose.dose_ml) == (
         expires, "Right deltoid", "IM", "Sanofi Pasteur", "0.5")
     assert dose.administered_by_id == provider.user_id
-    tab.set_chart(services.chart.load(provider, patient.id))
     assert tab.model.row_at(0).cvx_code == "20" and tab.model.index(0, Column.BY).data() == "Dana Smith, MD"
 
 
@@ -154,7 +145,7 @@ def test_record_a_historical_dose_with_an_inactive_code(qtbot: Any, chart_setup:
     _pick(qtbot, dialog, "213", "213")  # inactive codes are offered for historical doses
     dialog.occurrence.setDate(QDate(2021, 5, 4))
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
-    assert dialog.message.text() == "Say where this dose was reported from."
+    assert dialog.error_label.text() == "Say where this dose was reported from."
     dialog.source.setCurrentText("Patient-held vaccination card")
     _save(qtbot, ctx, dialog)
     dose = _saved(services, provider, patient, "213")
@@ -169,7 +160,7 @@ def test_record_a_refusal(qtbot: Any, chart_setup: Any, services: Services, prov
     assert dialog.refused_box.isVisible() and not dialog.dose_number.isEnabled()
     _pick(qtbot, dialog, "hpv", "165")
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
-    assert dialog.message.text() == "Record why the vaccine was refused."
+    assert dialog.error_label.text() == "Record why the vaccine was refused."
     dialog.refusal_reason.setCurrentText("Parent or guardian declined")
     _save(qtbot, ctx, dialog)
     dose = _saved(services, provider, patient, "165")
@@ -180,28 +171,33 @@ def test_given_needs_an_active_vaccine(qtbot: Any, chart_setup: Any) -> None:
     tab, _ctx, _patient = chart_setup
     dialog = _open_dialog(qtbot, tab)
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
-    assert dialog.message.text() == "Choose the vaccine."
+    assert dialog.error_label.text() == "Choose the vaccine."
     dialog.set_vaccine(cvx.by_code("213").as_code())  # type: ignore[union-attr]
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
-    assert "not an active vaccine" in dialog.message.text()
+    assert "not an active vaccine" in dialog.error_label.text()
     dialog.reject()
 
 
-def test_refused_save_reopens_the_dialog(qtbot: Any, chart_setup: Any) -> None:
-    tab, ctx, patient = chart_setup
+def test_refused_save_reopens_the_dialog(qtbot: Any, chart_setup: Any, monkeypatch: Any) -> None:
+    tab, ctx, _patient = chart_setup
+    dialog = _open_dialog(qtbot, tab)
+    dialog.set_kind(ImmunizationKind.HISTORICAL)
+    dialog.set_vaccine(cvx.by_code("03").as_code())  # type: ignore[union-attr]
+    dialog.dose_number.setValue(2)
+    dialog.source.setCurrentText("Pharmacy record")
+    # the date field stops at today; a dose dated in the future is refused by the service
+    typed = dialog.values
     future = date.today() + timedelta(days=2)
-    values = {"cvx_code": "03", "vaccine": "MMR", "kind": "historical", "occurrence_date": future,
-              "dose_number": 2, "source": "Pharmacy record"}
+    monkeypatch.setattr(dialog, "values", lambda: {**typed(), "occurrence_date": future})
     with qtbot.waitSignal(ctx.sig_message_posted, timeout=10000):
-        tab._create(patient.id, values)
-    dialog = tab.dialog
-    assert isinstance(dialog, ImmunizationDialog) and dialog.isVisible()
-    assert "cannot be in the future" in dialog.message.text()
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(dialog.isVisible, timeout=5000)  # the same dialog, with the user's input
+    assert tab.dialog is dialog and "cannot be in the future" in dialog.error_label.text()
     assert dialog.kind is ImmunizationKind.HISTORICAL and dialog.vaccine is not None
     assert dialog.vaccine.code == "03" and dialog.source.currentText() == "Pharmacy record"
     assert dialog.dose_number.value() == 2
     tab.clear_phi()  # the idle lock closes the dialog too
-    assert tab.dialog is None and tab.model.rowCount() == 0
+    assert tab.dialog is None and not dialog.isVisible() and tab.model.rowCount() == 0
 
 
 def test_mark_entered_in_error(qtbot: Any, chart_setup: Any, services: Services, provider: Actor,
@@ -215,24 +211,16 @@ def test_mark_entered_in_error(qtbot: Any, chart_setup: Any, services: Services,
     everything = services.immunizations.list_for_patient(provider, patient.id, include_inactive=True)
     marked = next(i for i in everything if i.cvx_code == "03")
     assert marked.record_status == RecordStatus.ENTERED_IN_ERROR.value
-    tab.set_chart(services.chart.load(provider, patient.id))
     assert [tab.model.row_at(r).cvx_code for r in range(tab.model.rowCount())] == ["150", "08"]
 
 
 def test_roles(qtbot: Any, services: Services, admin: Actor, provider: Actor) -> None:
     patient = services.patients.register(provider, family_name="Roles", given_name="Ray",
                                          birth_date=date(1990, 1, 1), sex="male")
-    services.users.create_user(admin, username="nurse1", display_name="Nora Nurse", password=TEST_PASSWORD,
-                               roles=(Role.NURSE.value,))
-    services.users.create_user(admin, username="bill1", display_name="Bill Ing", password=TEST_PASSWORD,
-                               roles=(Role.BILLING.value,))
-    nurse = services.users.authenticate("nurse1", TEST_PASSWORD)
-    tab = ImmunizationsTab(ChartContext(services, TaskRunner(), nurse))
-    qtbot.addWidget(tab)
-    tab.show()
-    tab.set_chart(services.chart.load(nurse, patient.id))
+    nurse = staff_user(services, admin, Role.NURSE)
+    tab, _ctx = open_tab(qtbot, ImmunizationsTab, services, nurse, patient, shown=True)
     assert tab.record_button.isEnabled() and tab.empty_label.isVisible()  # nurses give vaccines
-    billing = services.users.authenticate("bill1", TEST_PASSWORD)
+    billing = staff_user(services, admin, Role.BILLING)
     tab.ctx.set_actor(billing)
     tab.set_chart(services.chart.load(billing, patient.id))
     assert tab.withheld_label.isVisible() and not tab.record_button.isEnabled()

@@ -13,7 +13,6 @@ from PySide6.QtGui import QBrush
 from emr_desktop.domain.enums import MedicationStatus, PrescriptionStatus, Role
 from emr_desktop.domain.records import MedicationDTO, PatientDTO
 from emr_desktop.services.registry import Services
-from emr_desktop.ui.chart.base import ChartContext
 from emr_desktop.ui.chart.medication_dialog import MedicationDialog, StopMedicationDialog, compose_sig
 from emr_desktop.ui.chart.medications_tab import PRINT_LATER, MedicationsTab
 from emr_desktop.ui.chart.prescription_dialog import (
@@ -22,8 +21,7 @@ from emr_desktop.ui.chart.prescription_dialog import (
     suggested_quantity,
 )
 from emr_desktop.ui.qt_models.medications import MedicationTableModel, PrescriptionTableModel
-from emr_desktop.ui.tasks import TaskRunner
-from tests.conftest import TEST_PASSWORD
+from tests.ui.chart.helpers import open_tab, staff_user
 
 MedCol = MedicationTableModel.Column
 RxCol = PrescriptionTableModel.Column
@@ -33,16 +31,6 @@ LEFT = Qt.MouseButton.LeftButton
 def _patient(services: Services, actor: Any) -> PatientDTO:
     return services.patients.register(actor, family_name="Testcase", given_name="Medi",
                                       birth_date=date(1961, 7, 14), sex="male")
-
-
-def _tab(qtbot: Any, services: Services, actor: Any, patient: PatientDTO) -> tuple[MedicationsTab, ChartContext]:
-    ctx = ChartContext(services, TaskRunner(), actor)
-    qtbot.waitUntil(lambda: ctx.staff_known)
-    tab = MedicationsTab(ctx)
-    qtbot.addWidget(tab)
-    ctx.sig_chart_changed.connect(lambda pid: tab.set_chart(services.chart.load(actor, pid)))
-    tab.set_chart(services.chart.load(actor, patient.id))
-    return tab, ctx
 
 
 def _lisinopril(services: Services, actor: Any, patient: PatientDTO, **extra: Any) -> MedicationDTO:
@@ -78,7 +66,7 @@ def test_compose_sig_and_quantity() -> None:
 
 def test_add_medication_through_the_dialog(qtbot: Any, services: Services, provider: Any) -> None:
     p = _patient(services, provider)
-    tab, ctx = _tab(qtbot, services, provider, p)
+    tab, ctx = open_tab(qtbot, MedicationsTab, services, provider, p, staff_names=True)
     assert tab.med_model.rowCount() == 0 and not tab.change_button.isEnabled()
     qtbot.mouseClick(tab.add_button, LEFT)
     dialog = tab.dialog
@@ -114,7 +102,7 @@ def test_add_medication_through_the_dialog(qtbot: Any, services: Services, provi
 def test_reported_by_patient_and_change(qtbot: Any, services: Services, provider: Any) -> None:
     p = _patient(services, provider)
     med = _lisinopril(services, provider, p)
-    tab, ctx = _tab(qtbot, services, provider, p)
+    tab, ctx = open_tab(qtbot, MedicationsTab, services, provider, p, staff_names=True)
     tab.med_table.selectRow(0)
     assert tab.change_button.isEnabled()
     qtbot.mouseClick(tab.change_button, LEFT)
@@ -139,7 +127,7 @@ def test_stop_with_reason_hides_then_shows_muted(qtbot: Any, services: Services,
     p = _patient(services, provider)
     med = _lisinopril(services, provider, p)
     _lisinopril(services, provider, p, display="amlodipine 5 MG Oral Tablet", strength="5 mg", code="197361")
-    tab, ctx = _tab(qtbot, services, provider, p)
+    tab, ctx = open_tab(qtbot, MedicationsTab, services, provider, p, staff_names=True)
     tab.med_table.selectRow(_texts(tab.med_model, MedCol.DRUG).index("lisinopril 10 MG Oral Tablet"))
     qtbot.mouseClick(tab.stop_button, LEFT)
     dialog = tab.dialog
@@ -172,7 +160,7 @@ def test_stop_with_reason_hides_then_shows_muted(qtbot: Any, services: Services,
 def test_prescribe_then_sign(qtbot: Any, services: Services, provider: Any) -> None:
     p = _patient(services, provider)
     med = _lisinopril(services, provider, p)
-    tab, ctx = _tab(qtbot, services, provider, p)
+    tab, ctx = open_tab(qtbot, MedicationsTab, services, provider, p, staff_names=True)
     assert not tab.prescribe_button.isEnabled()  # nothing selected
     tab.med_table.selectRow(0)
     qtbot.mouseClick(tab.prescribe_button, LEFT)
@@ -214,7 +202,7 @@ def test_sign_a_draft_from_the_list(qtbot: Any, services: Services, provider: An
     p = _patient(services, provider)
     med = _lisinopril(services, provider, p, dea_schedule="")
     rx = services.prescriptions.prescribe(provider, med.id, quantity=30, refills=1)
-    tab, ctx = _tab(qtbot, services, provider, p)
+    tab, ctx = open_tab(qtbot, MedicationsTab, services, provider, p, staff_names=True)
     assert not tab.sign_button.isEnabled()
     tab.rx_table.selectRow(0)
     assert tab.sign_button.isEnabled()
@@ -240,7 +228,7 @@ def test_controlled_drug_limits_and_refusal_reopens(qtbot: Any, services: Servic
     med = _lisinopril(services, provider, p, display="oxycodone hydrochloride 5 MG Oral Tablet",
                       strength="5 mg", code="1049621", dea_schedule="II", frequency="every 6 hours as needed",
                       sig="Take 1 tablet by mouth every 6 hours as needed for severe pain.")
-    tab, ctx = _tab(qtbot, services, provider, p)
+    tab, ctx = open_tab(qtbot, MedicationsTab, services, provider, p, staff_names=True)
     assert _texts(tab.med_model, MedCol.DRUG) == ["oxycodone hydrochloride 5 MG Oral Tablet (C-II)"]
     tab.med_table.selectRow(0)
     qtbot.mouseClick(tab.prescribe_button, LEFT)
@@ -263,13 +251,11 @@ def test_controlled_drug_limits_and_refusal_reopens(qtbot: Any, services: Servic
 
 
 def test_nurse_may_record_but_not_prescribe(qtbot: Any, services: Services, provider: Any, admin: Any) -> None:
-    services.users.create_user(admin, username="nurse", display_name="Nia Nurse", password=TEST_PASSWORD,
-                               roles=(Role.NURSE.value,))
-    nurse = services.users.authenticate("nurse", TEST_PASSWORD)
+    nurse = staff_user(services, admin, Role.NURSE)
     p = _patient(services, provider)
     med = _lisinopril(services, provider, p)
     services.prescriptions.prescribe(provider, med.id, quantity=60)
-    tab, ctx = _tab(qtbot, services, nurse, p)
+    tab, ctx = open_tab(qtbot, MedicationsTab, services, nurse, p, staff_names=True)
     tab.med_table.selectRow(0)
     tab.rx_table.selectRow(0)
     assert tab.add_button.isEnabled() and tab.change_button.isEnabled() and tab.stop_button.isEnabled()
@@ -290,7 +276,7 @@ def test_clear_tab_drops_rows(qtbot: Any, services: Services, provider: Any) -> 
     p = _patient(services, provider)
     med = _lisinopril(services, provider, p)
     services.prescriptions.prescribe(provider, med.id, quantity=60)
-    tab, _ctx = _tab(qtbot, services, provider, p)
+    tab, _ctx = open_tab(qtbot, MedicationsTab, services, provider, p, staff_names=True)
     assert tab.med_model.rowCount() == 1 and tab.rx_model.rowCount() == 1
     tab.clear_phi()
     assert tab.med_model.rowCount() == 0 and tab.rx_model.rowCount() == 0

@@ -11,15 +11,14 @@ from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QInputDialog
 
 from emr_desktop.domain.actor import Actor
+from emr_desktop.domain.codes import ICD10CM
 from emr_desktop.domain.enums import ProblemStatus, RecordStatus, Role
 from emr_desktop.services.registry import Services
-from emr_desktop.terminology import icd10
-from emr_desktop.ui.chart.base import ChartContext
+from emr_desktop.terminology import Code, icd10
 from emr_desktop.ui.chart.problem_dialog import ProblemDialog, ResolveDialog
 from emr_desktop.ui.chart.problems_tab import ProblemsTab
 from emr_desktop.ui.qt_models.problems import Column, ProblemTableModel
-from emr_desktop.ui.tasks import TaskRunner
-from tests.conftest import TEST_PASSWORD
+from tests.ui.chart.helpers import open_tab, staff_user
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -39,19 +38,9 @@ def chart_setup(qtbot: Any, services: Services, provider: Actor) -> Any:
     wrong = services.problems.create(provider, patient_id=patient.id, icd10_code="E11.9",
                                      display="Type 2 diabetes mellitus without complications")
     services.problems.set_record_status(provider, wrong.id, RecordStatus.ENTERED_IN_ERROR, "wrong chart")
-    tasks = TaskRunner()
-    ctx = ChartContext(services, tasks, provider)
-    tab = ProblemsTab(ctx)
-    qtbot.addWidget(tab)
-    tab.resize(1100, 600)
-    tab.show()
-    tab.set_chart(services.chart.load(provider, patient.id))
+    tab, ctx = open_tab(qtbot, ProblemsTab, services, provider, patient, shown=True)
     yield tab, ctx, patient
-    tasks.wait_for_idle()
-
-
-def _reload(tab: ProblemsTab, services: Services, actor: Actor, patient: Any) -> None:
-    tab.set_chart(services.chart.load(actor, patient.id))
+    ctx.tasks.wait_for_idle()
 
 
 def _select(tab: ProblemsTab, code: str) -> None:
@@ -84,7 +73,7 @@ def test_add_problem_with_the_icd10_picker(qtbot: Any, chart_setup: Any, service
     dialog = tab.dialog
     assert isinstance(dialog, ProblemDialog) and dialog.isVisible()
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)  # no code yet: stays open
-    assert dialog.isVisible() and "Choose an ICD-10-CM code" in dialog.message.text()
+    assert dialog.isVisible() and "Choose an ICD-10-CM code" in dialog.error_label.text()
     qtbot.mouseClick(dialog.choose_button, Qt.MouseButton.LeftButton)
     picker = dialog.picker
     assert picker is not None and picker.isVisible()
@@ -107,7 +96,6 @@ def test_add_problem_with_the_icd10_picker(qtbot: Any, chart_setup: Any, service
     assert len(saved) == 1
     assert (saved[0].onset_date, saved[0].comment, saved[0].status) == (date(2020, 6, 1), "diet controlled",
                                                                         ProblemStatus.ACTIVE.value)
-    _reload(tab, services, provider, patient)
     assert "E11.9" in [tab.model.row_at(r).icd10_code for r in range(tab.model.rowCount())]
 
 
@@ -124,15 +112,19 @@ def test_onset_is_optional(qtbot: Any, chart_setup: Any, services: Services, pro
 
 
 def test_refused_save_reopens_the_dialog_with_the_message(qtbot: Any, chart_setup: Any) -> None:
-    tab, ctx, patient = chart_setup
-    values = {"icd10_code": "1AB", "display": "Not a code", "onset_date": None, "comment": "x"}
-    with qtbot.waitSignal(ctx.sig_message_posted, timeout=10000):
-        tab._create(patient.id, values)
+    tab, ctx, _patient = chart_setup
+    tab.add_problem()
     dialog = tab.dialog
-    assert isinstance(dialog, ProblemDialog) and dialog.isVisible()
-    assert "not an ICD-10-CM code" in dialog.message.text()
+    assert isinstance(dialog, ProblemDialog)
+    dialog.set_code(Code(ICD10CM, "1AB", "Not a code"))  # the service refuses what is not a code
+    qtbot.keyClicks(dialog.comment, "x")
+    with qtbot.waitSignal(ctx.sig_message_posted, timeout=10000):
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(dialog.isVisible, timeout=5000)  # the same dialog, with the user's input
+    assert tab.dialog is dialog and "not an ICD-10-CM code" in dialog.error_label.text()
     assert dialog.description.text() == "Not a code" and dialog.comment.text() == "x"
     dialog.reject()
+    assert tab.dialog is None
 
 
 def test_resolve(qtbot: Any, chart_setup: Any, services: Services, provider: Actor) -> None:
@@ -151,7 +143,6 @@ def test_resolve(qtbot: Any, chart_setup: Any, services: Services, provider: Act
     problem = next(p for p in services.problems.list_for_patient(provider, patient.id) if p.icd10_code == "I10")
     assert (problem.status, problem.resolved_date, problem.status_reason) == (
         ProblemStatus.RESOLVED.value, when, "controlled off medication")
-    _reload(tab, services, provider, patient)
     assert tab.model.rowCount() == 0 and "Show resolved" in tab.empty_label.text().replace("&", "")
     tab.show_resolved.setChecked(True)
     _select(tab, "I10")
@@ -169,7 +160,6 @@ def test_mark_entered_in_error(qtbot: Any, chart_setup: Any, services: Services,
     marked = next(p for p in everything if p.icd10_code == "I10")
     assert marked.record_status == RecordStatus.ENTERED_IN_ERROR.value
     assert marked.record_status_reason == "belongs to another patient"
-    _reload(tab, services, provider, patient)
     assert tab.model.rowCount() == 0
 
 
@@ -188,12 +178,8 @@ def test_read_only_role_and_clearing(qtbot: Any, services: Services, admin: Acto
     patient = services.patients.register(provider, family_name="Readonly", given_name="Rita",
                                          birth_date=date(1990, 1, 1), sex="female")
     services.problems.create(provider, patient_id=patient.id, icd10_code="I10", display="Hypertension")
-    services.users.create_user(admin, username="nurse1", display_name="Nora Nurse", password=TEST_PASSWORD,
-                               roles=(Role.NURSE.value,))
-    nurse = services.users.authenticate("nurse1", TEST_PASSWORD)
-    tab = ProblemsTab(ChartContext(services, TaskRunner(), nurse))
-    qtbot.addWidget(tab)
-    tab.set_chart(services.chart.load(nurse, patient.id))
+    nurse = staff_user(services, admin, Role.NURSE)
+    tab, _ctx = open_tab(qtbot, ProblemsTab, services, nurse, patient)
     tab.table.selectRow(0)
     assert tab.model.rowCount() == 1
     assert not tab.add_button.isEnabled() and not tab.resolve_button.isEnabled()
@@ -205,12 +191,7 @@ def test_read_only_role_and_clearing(qtbot: Any, services: Services, admin: Acto
 def test_withheld_for_front_desk(qtbot: Any, services: Services, admin: Actor, provider: Actor) -> None:
     patient = services.patients.register(provider, family_name="Desk", given_name="Dee",
                                          birth_date=date(1990, 1, 1), sex="female")
-    services.users.create_user(admin, username="desk1", display_name="Front Desk", password=TEST_PASSWORD,
-                               roles=(Role.FRONT_DESK.value,))
-    desk = services.users.authenticate("desk1", TEST_PASSWORD)
-    tab = ProblemsTab(ChartContext(services, TaskRunner(), desk))
-    qtbot.addWidget(tab)
-    tab.show()
-    tab.set_chart(services.chart.load(desk, patient.id))
+    desk = staff_user(services, admin, Role.FRONT_DESK)
+    tab, _ctx = open_tab(qtbot, ProblemsTab, services, desk, patient, shown=True)
     assert tab.withheld_label.isVisible() and not tab.empty_label.isVisible()
     assert not tab.add_button.isEnabled()
