@@ -17,6 +17,10 @@ dbapi = sqlcipher3.dbapi2
 PAGE_SIZE = 4096  # SQLCipher 4 default cipher_page_size
 
 
+#: Pages (4 KB) in the WAL before SQLite checkpoints inside a committing transaction.
+WAL_AUTOCHECKPOINT_PAGES = 10000
+
+
 def _uri(path: Path, mode: str) -> str:
     return f"file:{quote(str(path.resolve()))}?mode={mode}"
 
@@ -42,6 +46,9 @@ def connect(path: Path, key: bytes | None, *, create: bool = False, cache_mb: in
         conn.execute("PRAGMA busy_timeout = 30000")
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
+        # Checkpoints are run when the app is idle (Database.checkpoint); this is only the safety
+        # net, so a user's save rarely pays for copying the WAL back (measured: 0.7 s at 1000 pages).
+        conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT_PAGES}")
     except BaseException:
         conn.close()
         raise

@@ -31,6 +31,8 @@ from emr_desktop.ui.widgets.sync_status import SyncStatusWidget
 
 #: Background work shorter than this shows no progress indicator (no flicker on fast actions).
 BUSY_INDICATOR_DELAY_MS = 1000
+#: How often an idle window folds the database's write-ahead log back into the chart file.
+CHECKPOINT_EVERY_MS = 30_000
 
 SHORTCUTS_HELP = """<table>
 <tr><td><b>Ctrl+F</b> or <b>F3</b></td><td>Search patients (from anywhere)</td></tr>
@@ -87,6 +89,9 @@ class MainWindow(QMainWindow):
         self.chart_view.sig_chart_closed.connect(self._chart_closed)
         self.ctx.sig_message_posted.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.ctx.sig_busy_changed.connect(self._busy_changed)
+        self._checkpoint_timer = QTimer(self, interval=CHECKPOINT_EVERY_MS)
+        self._checkpoint_timer.timeout.connect(self.checkpoint_when_idle)
+        self._checkpoint_timer.start()
         self._set_title()
         self.resize(1366, 768)
         self.panel.refresh()
@@ -202,6 +207,14 @@ class MainWindow(QMainWindow):
         else:
             self._busy_timer.stop()
             self.busy.hide()
+
+    def checkpoint_when_idle(self) -> bool:
+        """Fold the write-ahead log into the chart file while nobody waits for the database, so a
+        save never pays for it (SQLite would otherwise do it inside a user's commit)."""
+        if self._tasks.pending:
+            return False
+        self._tasks.run(self._services.db.checkpoint, lambda _pages: None, lambda _exc: None)
+        return True
 
     def _sync_status_changed(self, status: object) -> None:
         last = getattr(status, "last_sync", None)

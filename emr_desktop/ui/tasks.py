@@ -71,5 +71,10 @@ class TaskRunner(QObject):
         relay.sig_failed.connect(fail)
         self._db_pool.start(_Job(fn, relay))
 
+    @property
+    def pending(self) -> int:
+        """Tasks started whose result has not been delivered yet."""
+        return len(self._relays)
+
     def wait_for_idle(self, msecs: int = 30000) -> bool:
         return self._db_pool.waitForDone(msecs)

@@ -520,3 +520,18 @@ def test_emergency_access_is_dropped_when_the_user_changed_during_the_question(
     settle(qtbot, tasks)
     assert not window.actor.emergency_patients and window.actor.user_id == provider.user_id
     assert not desk.emergency_patients
+
+
+def test_an_idle_window_checkpoints_the_database_and_a_busy_one_waits(
+        qtbot: Any, services: Services, provider: Any, tasks: TaskRunner, monkeypatch: Any) -> None:
+    calls: list[str] = []
+    monkeypatch.setattr(services.db, "checkpoint", lambda: calls.append("checkpoint") or (1, 1))
+    window = _window(qtbot, services, tasks, provider)
+    settle(qtbot, tasks)
+    assert window._checkpoint_timer.isActive()
+    assert window.checkpoint_when_idle()
+    qtbot.waitUntil(lambda: calls == ["checkpoint"], timeout=5000)
+    window.panel.refresh()                       # background reads pending: not now
+    assert tasks.pending and not window.checkpoint_when_idle()
+    settle(qtbot, tasks)
+    assert calls == ["checkpoint"]
