@@ -48,7 +48,9 @@ bench-ui: venv
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m benchmarks.startup_bench
 
 # Screenshots of the main screens (offscreen, synthetic demo data) into docs/screenshots/
+# (demo names include Chinese and Greek ones: a font that covers them, as any desktop has)
 screenshots: venv
+	@fc-list | grep -qi "wqy\|noto.*cjk" || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei; } || true
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tools/screenshots.py docs/screenshots
 
 clean:
