@@ -10,8 +10,9 @@ PYTEST_ARGS ?=
 BENCH_ARGS ?=
 SYNC_BENCH_ARGS ?=
 UI_BENCH_ARGS ?=
+PRINT_BENCH_ARGS ?=
 
-.PHONY: run test venv bench bench-sync bench-ui screenshots clean
+.PHONY: run test venv bench bench-sync bench-ui bench-print screenshots clean
 
 $(BIN)/emr-desktop: pyproject.toml
 	PYTHON=$(PYTHON) bash scripts/system-deps.sh
@@ -46,6 +47,10 @@ bench-sync: venv
 bench-ui: venv
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m benchmarks.ui_bench $(UI_BENCH_ARGS)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m benchmarks.startup_bench
+
+# Printed documents: visit summary and prescription PDF generation (no database, no Qt)
+bench-print: venv
+	$(BIN)/python -m benchmarks.print_bench $(PRINT_BENCH_ARGS)
 
 # Screenshots of the main screens (offscreen, synthetic demo data) into docs/screenshots/
 # (demo names include Chinese and Greek ones: a font that covers them, as any desktop has)
