@@ -8,6 +8,7 @@ import getpass
 import logging
 import os
 import sys
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -221,6 +222,47 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _record_ids(values: Sequence[str]) -> list[uuid.UUID]:
+    ids = []
+    for value in values:
+        try:
+            ids.append(uuid.UUID(value.strip()))
+        except ValueError:
+            raise EmrError(f"Not a record id: {value!r}.",
+                           "Give the id shown in the app (e.g. 0190a4c2-...).") from None
+    return ids
+
+
+def cmd_print(args: argparse.Namespace) -> int:
+    """Write a visit summary or prescriptions as a PDF file (mode 0600); the save is audited."""
+    from emr_desktop.services.registry import Services
+
+    ids = _record_ids(args.ids)
+    if args.document == "visit-summary" and len(ids) != 1:
+        raise EmrError("Give one encounter id for a visit summary.")
+    out_path = Path(args.out).expanduser()
+    with _logged_in_store(args) as (store, actor):
+        printing = Services.build(store.db).printing
+        if args.document == "visit-summary":
+            pdf = printing.visit_summary_pdf(actor, ids[0])
+        else:
+            pdf = printing.prescriptions_pdf(actor, ids)
+        try:
+            fd = os.open(out_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.fchmod(fd, 0o600)  # also when the file already existed with a wider mode
+            with open(fd, "wb") as fh:
+                fh.write(pdf)
+        except OSError as err:
+            raise EmrError(f"Cannot write {out_path}: {err.strerror or err}.") from None
+        try:
+            printing.record_output(actor, args.document, ids, how="pdf-file")
+        except BaseException:
+            out_path.unlink(missing_ok=True)  # an unaudited copy must not stay behind
+            raise
+    print(f"Wrote {out_path}")
+    return 0
+
+
 def cmd_gui(args: argparse.Namespace) -> int:
     from emr_desktop.app import run_gui
 
@@ -267,6 +309,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["json"], default="json")
     p.add_argument("--out", help="file to write (default: standard output)")
     p.set_defaults(func=cmd_export)
+    p = sub.add_parser("print", help="write a visit summary or prescriptions as a PDF file")
+    p.add_argument("document", choices=["visit-summary", "prescription"])
+    p.add_argument("ids", nargs="+", metavar="ID", help="the encounter id, or one or more prescription ids")
+    p.add_argument("--out", required=True, help="the PDF file to write (readable by you only)")
+    p.set_defaults(func=cmd_print)
     cli_audit.register(sub, _logged_in_store)
     cli_admin.register(sub, _logged_in_store)
     cli_sync.register(sub, _settings)

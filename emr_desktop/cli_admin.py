@@ -7,6 +7,8 @@
     emr-desktop user password NAME          (new password from EMR_NEW_PASSWORD)
     emr-desktop user totp-enroll NAME | totp-confirm NAME CODE | totp-disable NAME
     emr-desktop practice set [--idle-lock-minutes N] [--lockout-threshold N] [--lockout-minutes N]
+    emr-desktop practice set [--paper letter|a4] [--margin-top-mm MM] [--margin-bottom-mm MM]
+                             [--margin-left-mm MM] [--margin-right-mm MM] [--prescriptions-per-page N]
 
 All act as --user (password from EMR_PASSWORD) and are checked and audited by the services.
 """
@@ -22,6 +24,8 @@ from typing import Any
 from emr_desktop.domain.errors import EmrError, NotFound
 
 NEW_PASSWORD_ENV = "EMR_NEW_PASSWORD"
+PRINT_OPTIONS = ("paper", "margin_top_mm", "margin_bottom_mm", "margin_left_mm", "margin_right_mm",
+                 "prescriptions_per_page")
 OpenLoggedIn = Callable[[argparse.Namespace], AbstractContextManager[tuple[Any, Any]]]
 
 
@@ -85,12 +89,19 @@ def cmd_practice(args: argparse.Namespace, open_logged_in: OpenLoggedIn) -> int:
     changes = {k: v for k, v in (("idle_lock_minutes", args.idle_lock_minutes),
                                  ("lockout_threshold", args.lockout_threshold),
                                  ("lockout_minutes", args.lockout_minutes)) if v is not None}
+    print_changes = {k: v for k in PRINT_OPTIONS if (v := getattr(args, k, None)) is not None}
     with open_logged_in(args) as (store, actor):
         svc = Services.build(store.db)
         practice = svc.practice.update_security(actor, **changes) if changes else svc.practice.current()
+        if print_changes:
+            practice = svc.practice.update_print_settings(actor, **print_changes)
     if practice is not None:
         print(f"{practice.name}: idle lock {practice.idle_lock_minutes} min, lockout after "
               f"{practice.lockout_threshold} failures for {practice.lockout_minutes} min")
+        print(f"printing: {practice.print_paper}, margins (mm) top {practice.print_margin_top_mm:g} "
+              f"bottom {practice.print_margin_bottom_mm:g} left {practice.print_margin_left_mm:g} "
+              f"right {practice.print_margin_right_mm:g}, "
+              f"{practice.print_prescriptions_per_page} prescription(s) per page")
     return 0
 
 
@@ -107,9 +118,14 @@ def register(subparsers: Any, open_logged_in: OpenLoggedIn) -> None:
     p.add_argument("--dea", default="")
     p.set_defaults(func=lambda a: cmd_user(a, open_logged_in))
 
-    p = subparsers.add_parser("practice", help="show or set the practice's security settings")
+    p = subparsers.add_parser("practice", help="show or set the practice's security and print settings")
     p.add_argument("set", nargs="?", choices=["set"])
     p.add_argument("--idle-lock-minutes", type=int)
     p.add_argument("--lockout-threshold", type=int)
     p.add_argument("--lockout-minutes", type=int)
+    p.add_argument("--paper", choices=["letter", "a4"], help="paper size for printed documents")
+    for side in ("top", "bottom", "left", "right"):
+        p.add_argument(f"--margin-{side}-mm", type=float, metavar="MM", help=f"{side} print margin (0-50 mm)")
+    p.add_argument("--prescriptions-per-page", type=int, metavar="N",
+                   help="prescriptions printed per page (1-4; controlled drugs always alone)")
     p.set_defaults(func=lambda a: cmd_practice(a, open_logged_in))

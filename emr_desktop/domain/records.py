@@ -55,6 +55,12 @@ class PracticeDTO(RecordDTO):
     lockout_threshold: int = 5
     lockout_minutes: int = 15
     idle_lock_minutes: int = 10
+    print_paper: str = "letter"
+    print_margin_top_mm: float = 15.0
+    print_margin_bottom_mm: float = 15.0
+    print_margin_left_mm: float = 15.0
+    print_margin_right_mm: float = 15.0
+    print_prescriptions_per_page: int = 1
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

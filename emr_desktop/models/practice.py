@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from emr_desktop.models.base import Base, SyncedMixin
@@ -29,6 +29,13 @@ class Practice(SyncedMixin, Base):
     lockout_threshold: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
     lockout_minutes: Mapped[int] = mapped_column(Integer, default=15, server_default="15")
     idle_lock_minutes: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
+    # Page set-up every workstation prints with (printing.data.PrintSettings); revision 0005.
+    print_paper: Mapped[str] = mapped_column(String(10), default="letter", server_default="letter")
+    print_margin_top_mm: Mapped[float] = mapped_column(Float, default=15.0, server_default="15")
+    print_margin_bottom_mm: Mapped[float] = mapped_column(Float, default=15.0, server_default="15")
+    print_margin_left_mm: Mapped[float] = mapped_column(Float, default=15.0, server_default="15")
+    print_margin_right_mm: Mapped[float] = mapped_column(Float, default=15.0, server_default="15")
+    print_prescriptions_per_page: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class Workstation(SyncedMixin, Base):

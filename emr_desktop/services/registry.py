@@ -30,6 +30,7 @@ from emr_desktop.services.orders import (
 )
 from emr_desktop.services.patients import CoverageService, PatientService
 from emr_desktop.services.practice import PracticeService
+from emr_desktop.services.printing import PrintService
 from emr_desktop.services.scheduling import AppointmentService
 from emr_desktop.services.sync_status import SyncStatusService
 from emr_desktop.services.users import UserService
@@ -63,6 +64,7 @@ class Services:
     audit: AuditService
     sync_status: SyncStatusService
     conflicts: ConflictService
+    printing: PrintService
 
     @classmethod
     def build(cls, db: Database) -> Services:
@@ -91,5 +93,5 @@ class Services:
             appointments=AppointmentService(db, access), chart=ChartService(db, access),
             practice=PracticeService(db, access), export=ExportService(db, access),
             audit=AuditService(db, access), sync_status=SyncStatusService(db),
-            conflicts=ConflictService(access),
+            conflicts=ConflictService(access), printing=PrintService(db, access),
         )
