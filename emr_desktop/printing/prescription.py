@@ -30,6 +30,7 @@ from reportlab.platypus import (
     Table,
 )
 
+from emr_desktop.domain.staff import with_credentials
 from emr_desktop.printing.data import PrescriptionData, PrintSettings
 from emr_desktop.printing.fonts import SANS
 from emr_desktop.printing.layout import (
@@ -131,8 +132,7 @@ def _block_table(rx: PrescriptionData, st: Styles, width: float, extra: float) -
     practice_cell += [para(line, st.small) for line in practice.address_lines]
     practice_cell.append(para_markup(join(contact, "  \u00b7  "), st.small))
 
-    prescriber_name = f"{prescriber.name}, {prescriber.credentials}" if prescriber.credentials \
-        else prescriber.name
+    prescriber_name = with_credentials(prescriber.name, prescriber.credentials)
     prescriber_cell: list[Flowable] = [
         para_markup(bold(prescriber_name), st.body),
         para(f"NPI {prescriber.npi}", st.small),

@@ -77,6 +77,7 @@ from emr_desktop.domain.records import (
     ProblemDTO,
     VitalSignDTO,
 )
+from emr_desktop.domain.staff import with_credentials
 from emr_desktop.models import (
     Allergy,
     ClinicalNote,
@@ -550,4 +551,4 @@ def _provider_name(session: Session, provider_id: uuid.UUID | None) -> str:
     user = session.get(UserAccount, provider_id) if provider_id is not None else None
     if user is None:
         return ""
-    return f"{user.display_name}, {user.credentials}" if user.credentials else user.display_name
+    return with_credentials(user.display_name, user.credentials)

@@ -33,6 +33,7 @@ from emr_desktop.domain.errors import (
 )
 from emr_desktop.domain.identifiers import is_valid_dea, is_valid_npi
 from emr_desktop.domain.records import UserDTO
+from emr_desktop.domain.staff import with_credentials
 from emr_desktop.models import LoginState, Practice, RoleAssignment, UserAccount
 from emr_desktop.security import passwords, totp
 from emr_desktop.security.permissions import Category, Verb
@@ -178,8 +179,7 @@ class UserService:
         with self.access.action(actor) as ctx:
             rows = ctx.session.execute(select(UserAccount.id, UserAccount.display_name,
                                               UserAccount.credentials, UserAccount.username)).tuples()
-            return {uid: (f"{name}, {cred}" if cred and cred not in name else name) or username
-                    for uid, name, cred, username in rows}
+            return {uid: with_credentials(name, cred) or username for uid, name, cred, username in rows}
 
     def set_active(self, actor: Actor, user_id: uuid.UUID, active: bool, *, reason: str = "") -> UserDTO:
         """Deactivate (blocks log-in; the account and its history stay) or reactivate a user."""
