@@ -127,6 +127,10 @@ class ChartTab(QWidget):
     ``show_chart`` (fill widgets from the DTO, no database) and ``clear_tab`` (drop all PHI).
     Entry dialogs open with ``open_dialog``; ``self.dialog`` is the one open (or being saved)."""
 
+    sig_print_requested = Signal(str, object)
+    """The user asked to print a document: its kind ("visit-summary", "prescription") and the
+    record ids it is built from (a tuple of UUIDs). The chart view opens the print preview."""
+
     #: Tab label with a mnemonic, e.g. "&Vitals".
     title: ClassVar[str] = ""
     #: The ChartDTO fields this tab shows; when the role may read none of them the tab says so.

@@ -38,6 +38,7 @@ from emr_desktop.ui.chart.medications_tab import MedicationsTab
 from emr_desktop.ui.chart.problems_tab import ProblemsTab
 from emr_desktop.ui.chart.summary_tab import SummaryTab
 from emr_desktop.ui.chart.vitals_tab import VitalsTab
+from emr_desktop.ui.printing import PrintController
 
 #: The tabs in the order staff work through a visit.
 TAB_CLASSES: tuple[type[ChartTab], ...] = (
@@ -77,9 +78,11 @@ class ChartView(QWidget):
         self.tabs.setObjectName("chartTabs")
         self.tabs.setDocumentMode(True)
         self.tab_widgets: list[ChartTab] = []
+        self.printing = PrintController(ctx, self, lambda: self.patient_id)  # documents, print preview
         for number, cls in enumerate(TAB_CLASSES, start=1):
             tab = cls(ctx)
             self.tab_widgets.append(tab)
+            tab.sig_print_requested.connect(self.printing.print_requested)
             # Alt+letter belongs to the buttons inside a tab (&Add, &Prescribe...): tabs are reached
             # with Ctrl+1..9 and Ctrl+PgUp/PgDown instead, so the two never clash.
             self.tabs.addTab(tab, cls.title.replace("&", ""))
@@ -220,6 +223,7 @@ class ChartView(QWidget):
         self._stale.clear()
         self.banner.clear()
         self.emergency_bar.hide()
+        self.printing.clear_phi()
         for tab in self.tab_widgets:
             tab.clear_phi()
         if had_chart:

@@ -45,6 +45,10 @@ class EncountersTab(ChartTab):
         self.new_note_button.clicked.connect(self.new_note)
         self.finish_button = QPushButton("&Finish encounter")
         self.finish_button.clicked.connect(self.finish_encounter)
+        self.print_button = QPushButton("Print &visit summary…")
+        self.print_button.setObjectName("printVisitSummaryButton")
+        self.print_button.setToolTip("Preview and print the after-visit summary of the selected encounter")
+        self.print_button.clicked.connect(self.print_visit_summary)
         self.encounter_table = make_table(self.encounter_model, stretch_column=EncounterColumn.REASON)
         self.encounter_table.setObjectName("encounterTable")
         self.encounter_table.selectionModel().selectionChanged.connect(self._encounter_clicked)
@@ -61,6 +65,7 @@ class EncountersTab(ChartTab):
         buttons.addWidget(self.start_button)
         buttons.addWidget(self.finish_button)
         buttons.addStretch(1)
+        buttons.addWidget(self.print_button)
         buttons.addWidget(self.new_note_button)
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -79,7 +84,8 @@ class EncountersTab(ChartTab):
         self.splitter.setSizes([500, 600])
         layout.addWidget(self.splitter, 1)
         self.setTabOrder(self.start_button, self.finish_button)
-        self.setTabOrder(self.finish_button, self.new_note_button)
+        self.setTabOrder(self.finish_button, self.print_button)
+        self.setTabOrder(self.print_button, self.new_note_button)
         self.setTabOrder(self.new_note_button, self.encounter_table)
         self.setTabOrder(self.encounter_table, self.note_table)
         self.setTabOrder(self.note_table, self.editor.template_combo)
@@ -228,6 +234,8 @@ class EncountersTab(ChartTab):
                                       and encounter.status in OPEN_STATUSES)
         self.new_note_button.setEnabled(has_chart and encounter is not None
                                         and allows(actor, Category.NOTE, Verb.WRITE, patient_id))
+        self.print_button.setEnabled(has_chart and encounter is not None
+                                     and allows(actor, Category.NOTE, Verb.PRINT, patient_id))
 
     # --- actions --------------------------------------------------------------------------------
 
@@ -264,6 +272,12 @@ class EncountersTab(ChartTab):
         with _Syncing(self):
             self.note_table.clearSelection()
         self.editor.title_edit.setFocus()
+
+    def print_visit_summary(self) -> None:
+        """Ask the chart view to preview and print the selected encounter's visit summary."""
+        encounter = self._encounter(self._selected_encounter_id())
+        if encounter is not None and self.print_button.isEnabled():
+            self.sig_print_requested.emit("visit-summary", (encounter.id,))
 
     def finish_encounter(self) -> None:
         encounter = self._encounter(self._selected_encounter_id())

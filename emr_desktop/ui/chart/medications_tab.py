@@ -6,7 +6,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -30,16 +29,13 @@ from emr_desktop.ui.qt_models.medications import (
     quantity_text,
 )
 
-PRINT_LATER = "Printing arrives with the printing feature"
+#: Prescriptions that may be printed: signed ones, and reprints of printed ones.
+PRINTABLE_STATUSES = (PrescriptionStatus.SIGNED.value, PrescriptionStatus.PRINTED.value)
 
 
 class MedicationsTab(ChartTab):
     title = "&Medications"
     sections = ("medications", "prescriptions")
-
-    sig_print_requested = Signal(object)
-    """The user asked to print a signed prescription (carries the prescription id). Nothing emits
-    it yet: the printing feature will enable the Print button and connect here."""
 
     def __init__(self, ctx: ChartContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
@@ -74,9 +70,9 @@ class MedicationsTab(ChartTab):
         rx_title.setObjectName("sectionTitle")
         self.sign_button = QPushButton("Si&gn…")
         self.sign_button.setToolTip("Sign the selected draft prescription")
-        self.print_button = QPushButton("Print…")
-        self.print_button.setEnabled(False)
-        self.print_button.setToolTip(PRINT_LATER)
+        self.print_button = QPushButton("P&rint…")
+        self.print_button.setObjectName("printPrescriptionButton")
+        self.print_button.setToolTip("Preview and print the selected signed prescription, or save it as a PDF")
         rx_bar = QHBoxLayout()
         rx_bar.addWidget(rx_title)
         rx_bar.addStretch(1)
@@ -94,6 +90,7 @@ class MedicationsTab(ChartTab):
         self.stop_button.clicked.connect(self.stop_medication)
         self.prescribe_button.clicked.connect(self.prescribe)
         self.sign_button.clicked.connect(self.sign_selected)
+        self.print_button.clicked.connect(self.print_selected)
         self.show_stopped.toggled.connect(self._fill_medications)
         self.med_table.selectionModel().selectionChanged.connect(self._update_buttons)
         self.rx_table.selectionModel().selectionChanged.connect(self._update_buttons)
@@ -153,6 +150,8 @@ class MedicationsTab(ChartTab):
         self.prescribe_button.setEnabled(active and self._allowed(Category.PRESCRIPTION, Verb.WRITE))
         self.sign_button.setEnabled(rx is not None and rx.status == PrescriptionStatus.DRAFT.value
                                     and self._allowed(Category.PRESCRIPTION, Verb.SIGN))
+        self.print_button.setEnabled(rx is not None and rx.status in PRINTABLE_STATUSES
+                                     and self._allowed(Category.PRESCRIPTION, Verb.PRINT))
 
     # --- dialogs -------------------------------------------------------------------------------
 
@@ -219,6 +218,14 @@ class MedicationsTab(ChartTab):
                       saved="Prescription saved as a draft.", on_done=self._offer_sign, dialog=dialog)
 
         self.open_dialog(dialog, save)
+
+    # --- printing ------------------------------------------------------------------------------
+
+    def print_selected(self) -> None:
+        """Ask the chart view to preview and print the selected signed (or printed) prescription."""
+        rx = self._selected_prescription()
+        if rx is not None and self.print_button.isEnabled():
+            self.sig_print_requested.emit("prescription", (rx.id,))
 
     # --- signing -------------------------------------------------------------------------------
 

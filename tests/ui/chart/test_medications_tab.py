@@ -14,7 +14,7 @@ from emr_desktop.domain.enums import MedicationStatus, PrescriptionStatus, Role
 from emr_desktop.domain.records import MedicationDTO, PatientDTO
 from emr_desktop.services.registry import Services
 from emr_desktop.ui.chart.medication_dialog import MedicationDialog, StopMedicationDialog, compose_sig
-from emr_desktop.ui.chart.medications_tab import PRINT_LATER, MedicationsTab
+from emr_desktop.ui.chart.medications_tab import MedicationsTab
 from emr_desktop.ui.chart.prescription_dialog import (
     PrescriptionDialog,
     default_quantity_unit,
@@ -194,7 +194,12 @@ def test_prescribe_then_sign(qtbot: Any, services: Services, provider: Any) -> N
     signed = services.prescriptions.get(provider, rx.id)
     assert signed.status == PrescriptionStatus.SIGNED.value and signed.signature_hash
     assert _texts(tab.rx_model, RxCol.STATUS) == ["signed"] and _texts(tab.rx_model, RxCol.SIGNED)[0]
-    assert not tab.print_button.isEnabled() and tab.print_button.toolTip() == PRINT_LATER
+    # a signed prescription can be printed: the tab asks the chart view for its preview
+    tab.rx_table.selectRow(0)
+    assert tab.print_button.isEnabled() and tab.print_button.text() == "P&rint…"
+    with qtbot.waitSignal(tab.sig_print_requested, timeout=1000) as printed:
+        qtbot.mouseClick(tab.print_button, LEFT)
+    assert printed.args == ["prescription", (rx.id,)]
     tab.ctx.tasks.wait_for_idle()
 
 
@@ -206,6 +211,7 @@ def test_sign_a_draft_from_the_list(qtbot: Any, services: Services, provider: An
     assert not tab.sign_button.isEnabled()
     tab.rx_table.selectRow(0)
     assert tab.sign_button.isEnabled()
+    assert not tab.print_button.isEnabled()  # a draft is not printed
     qtbot.mouseClick(tab.sign_button, LEFT)
     box = tab.sign_box
     assert box is not None
@@ -220,6 +226,7 @@ def test_sign_a_draft_from_the_list(qtbot: Any, services: Services, provider: An
     assert services.prescriptions.get(provider, rx.id).status == "signed"
     tab.rx_table.selectRow(0)
     assert not tab.sign_button.isEnabled()  # signed: nothing more to sign
+    assert tab.print_button.isEnabled()  # but it can be printed
     tab.ctx.tasks.wait_for_idle()
 
 
