@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Debian packages emr-desktop needs beyond Python 3.11: venv support, Qt's runtime libraries and
-# the PostgreSQL server binaries (the hub's tests start throwaway clusters with initdb/pg_ctl).
+# Debian packages emr-desktop needs beyond Python 3.11: venv support, Qt's runtime libraries, the
+# PostgreSQL server binaries (the hub's tests start throwaway clusters with initdb/pg_ctl) and CUPS
+# with the cups-pdf printer driver (printing goes through CUPS' lp; a test prints to a PDF queue).
 # As root it installs what is missing; otherwise it prints the command to run and carries on.
 set -euo pipefail
 want=(libegl1 libgl1 libxkbcommon0 libfontconfig1 libfreetype6 libglib2.0-0 libdbus-1-3
-      libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0)
+      libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0
+      cups printer-driver-cups-pdf)
 py="${PYTHON:-python3.11}"
 if ! "$py" -c 'import ensurepip, venv' >/dev/null 2>&1; then want+=(python3.11-venv); fi
 command -v dpkg-query >/dev/null 2>&1 || exit 0   # not Debian: nothing to do here
