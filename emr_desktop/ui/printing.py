@@ -32,6 +32,7 @@ from PySide6.QtCore import (
     QPointF,
     QRectF,
     QSize,
+    QSizeF,
     QStandardPaths,
     Qt,
     Signal,
@@ -326,6 +327,15 @@ class PrintPreviewDialog(QDialog):
     def page_count(self) -> int:
         return self.document.pageCount() if self.document.status() == QPdfDocument.Status.Ready else 0
 
+    def document_media(self) -> str:
+        """The CUPS media name of the first page's size ("Letter", "A4"), or "" when unusual."""
+        if not self.page_count():
+            return ""
+        size = self.document.pagePointSize(0)
+        match = QPageSize(QSizeF(size.width(), size.height()), QPageSize.Unit.Point,
+                          matchPolicy=QPageSize.SizeMatchPolicy.FuzzyMatch)
+        return match.key() if match.id() in (QPageSize.PageSizeId.Letter, QPageSize.PageSizeId.A4) else ""
+
     def _show_page_number(self, *_args: object) -> None:
         count = self.page_count()
         current = self.view.pageNavigator().currentPage() + 1
@@ -407,8 +417,11 @@ class PrintPreviewDialog(QDialog):
 
     def print_to_queue(self, printer_name: str, copies: int = 1, pages: tuple[int, int] | None = None,
                        media: str = "") -> None:
-        """Send the original PDF bytes to the CUPS queue ``printer_name`` with ``lp`` (background)."""
+        """Send the original PDF bytes to the CUPS queue ``printer_name`` with ``lp`` (background).
+        Without a paper chosen, the document's own (Letter or A4) is asked for, so the printer
+        neither shrinks nor shifts it onto its default paper."""
         pdf, title = self._pdf, job_title(self._document_kind)
+        media = media or self.document_media()
         self._start(f"Sending to {printer_name}...",
                     lambda: submit_to_cups(pdf, printer_name, copies, title, pages, media),
                     lambda job: self._printed(printer_name, job))

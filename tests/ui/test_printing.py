@@ -224,7 +224,8 @@ def test_a_cups_printer_gets_the_exact_bytes_on_lp_stdin(qtbot: Any, monkeypatch
     with qtbot.waitSignal(dialog.sig_output_done, timeout=10000) as done:
         dialog.print_to(StubPrinter("Front_Desk", copies=2))  # what the print dialog chose
     [(command, sent)] = fake.calls
-    assert command == ["lp", "-d", "Front_Desk", "-n", "2", "-t", "emr-desktop prescription", "-"]
+    assert command == ["lp", "-d", "Front_Desk", "-n", "2", "-t", "emr-desktop prescription",
+                       "-o", "media=Letter", "-"]  # the document's own paper
     assert sent == pdf  # the original bytes, not a re-rendering
     assert done.args == ["printer", "Front_Desk"] and outputs == [("printer", "Front_Desk")]
     assert dialog.status_label.text() == "Sent to Front_Desk (job Front_Desk-42)."
@@ -395,7 +396,7 @@ def test_the_visit_summary_prints_from_the_encounters_tab(
     _with_lp(monkeypatch, fake)
     with qtbot.waitSignal(dialog.sig_output_done, timeout=10000):
         dialog.print_to(StubPrinter("Front_Desk"))
-    assert fake.calls[0][0][-3:] == ["-t", "emr-desktop visit-summary", "-"]
+    assert fake.calls[0][0][-5:] == ["-t", "emr-desktop visit-summary", "-o", "media=Letter", "-"]
     view.ctx.tasks.wait_for_idle()
     qtbot.waitUntil(lambda: len(_audits(services, "print")) == 1)
     dialog.wait_for_idle()
@@ -477,3 +478,16 @@ def test_no_pdf_lands_in_the_temp_or_data_folder(qtbot: Any, services: Services,
     assert sorted(f.name for f in chosen.iterdir()) == ["raster.pdf", "saved.pdf"]
     assert (chosen / "saved.pdf").read_bytes() == document
     assert os.environ["TMPDIR"] == str(temp)
+
+
+def test_the_queue_is_asked_for_the_document_paper(qtbot: Any) -> None:
+    from emr_desktop.printing.data import PrintSettings
+    from emr_desktop.printing.prescription import build_prescriptions
+    from emr_desktop.printing.samples import prescription
+    from emr_desktop.ui.printing import PrintPreviewDialog
+
+    for paper, media in (("letter", "Letter"), ("a4", "A4")):
+        pdf = build_prescriptions([prescription()], PrintSettings(paper=paper))
+        dialog = PrintPreviewDialog(pdf, "Prescription", lambda _how, _printer: None)
+        qtbot.addWidget(dialog)
+        assert dialog.document_media() == media
