@@ -5,12 +5,17 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import keyring
 import pytest
+from keyrings.alt.file import PlaintextKeyring
 
-from emr_desktop.security.keystore import INSECURE_KEYRING_ENV
+from emr_desktop.config import Settings
+from emr_desktop.db.store import ChartStore
+from emr_desktop.security.keystore import INSECURE_KEYRING_ENV, KeyStore
 
 PASSWORD = "cli-test-password"
 Run = Callable[..., subprocess.CompletedProcess[str]]
@@ -37,3 +42,14 @@ def run(tmp_path: Path, isolated_keyring: Path) -> Run:
         return proc
 
     return _run
+
+
+@contextmanager
+def opened_profile(tmp_path: Path) -> Iterator[ChartStore]:
+    """The chart the CLI made, opened in this process with the key from the child's keyring file."""
+    keyring.set_keyring(PlaintextKeyring())  # XDG_DATA_HOME/python_keyring/keyring_pass.cfg
+    store = ChartStore.open(Settings(data_dir=tmp_path / "profile"), KeyStore())
+    try:
+        yield store
+    finally:
+        store.close()

@@ -8,26 +8,22 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import keyring
 import pytest
-from keyrings.alt.file import PlaintextKeyring
 from sqlalchemy import text
 
 from emr_desktop.cli import build_parser
 from emr_desktop.cli_audit import parse_when
-from emr_desktop.config import Settings
-from emr_desktop.db.store import ChartStore
 from emr_desktop.domain.actor import Actor
 from emr_desktop.domain.errors import ValidationError
 from emr_desktop.security.audit import CSV_FIELDS, AuditTrail
-from emr_desktop.security.keystore import INSECURE_KEYRING_ENV, KeyStore
+from emr_desktop.security.keystore import INSECURE_KEYRING_ENV
 from emr_desktop.services.registry import Services
+from tests.cli.conftest import opened_profile
 
 PASSWORD = "cli-audit-password"
 LOCAL_TZ = "EST5"  # the CLI child's local time zone: POSIX TZ for UTC-5 (glibc, macOS and MSVC)
@@ -51,20 +47,11 @@ def run(tmp_path: Path, isolated_keyring: Path) -> Run:
     return _run
 
 
-@contextmanager
-def _opened(tmp_path: Path) -> Iterator[ChartStore]:
-    """The chart the CLI made, opened in this process with the key from the child's keyring file."""
-    keyring.set_keyring(PlaintextKeyring())  # XDG_DATA_HOME/python_keyring/keyring_pass.cfg
-    store = ChartStore.open(Settings(data_dir=tmp_path / "profile"), KeyStore())
-    try:
-        yield store
-    finally:
-        store.close()
 
 
 def _tamper(tmp_path: Path, statement: str, object_id: str) -> int:
     """Run ``statement`` on the entry with ``object_id`` (bound as :s, its seq); returns the seq."""
-    with _opened(tmp_path) as store, store.engine.begin() as conn:
+    with opened_profile(tmp_path) as store, store.engine.begin() as conn:
         seq = conn.execute(text("SELECT seq FROM audit_event WHERE object_id = :o"),
                            {"o": object_id}).scalar_one()
         conn.execute(text(statement), {"s": seq})
@@ -86,7 +73,7 @@ def chart(run: Run, tmp_path: Path) -> dict[str, Any]:
     nurse = Actor(user_id=None, username="nurse1", roles=frozenset({"nurse"}))
     admin = Actor(user_id=None, username="admin", roles=frozenset({"admin"}))
     evil = Actor(user_id=None, username="evil\x1b[2J", roles=frozenset())
-    with _opened(tmp_path) as store:
+    with opened_profile(tmp_path) as store:
         patients = Services.build(store.db).patients
         p1, p2 = (patients.register(Actor.system(), family_name=f, given_name="Ana", sex="female",
                                     birth_date=date(1970, 1, 2)) for f in ("Rivera", "Okafor"))

@@ -5,37 +5,21 @@ from __future__ import annotations
 
 import io
 import stat
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-import keyring
 import pytest
-from keyrings.alt.file import PlaintextKeyring
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from emr_desktop.config import Settings
-from emr_desktop.db.store import ChartStore
 from emr_desktop.models import AuditEvent
-from emr_desktop.security.keystore import KeyStore
 from emr_desktop.services.registry import Services
-from tests.cli.conftest import PASSWORD, Run
+from tests.cli.conftest import PASSWORD, Run, opened_profile
 
 STAFF_PASSWORD = "staff-password-1"
 
 
-@contextmanager
-def _opened(tmp_path: Path) -> Iterator[ChartStore]:
-    """The chart the CLI made, opened in this process with the key from the child's keyring file."""
-    keyring.set_keyring(PlaintextKeyring())  # XDG_DATA_HOME/python_keyring/keyring_pass.cfg
-    store = ChartStore.open(Settings(data_dir=tmp_path / "profile"), KeyStore())
-    try:
-        yield store
-    finally:
-        store.close()
 
 
 def _text(path: Path) -> str:
@@ -46,7 +30,7 @@ def _text(path: Path) -> str:
 @pytest.fixture
 def chart(run: Run, tmp_path: Path) -> dict[str, Any]:
     run("init", "--practice-name", "Print Clinic")
-    with _opened(tmp_path) as store:
+    with opened_profile(tmp_path) as store:
         svc = Services.build(store.db)
         admin = svc.users.authenticate("admin", PASSWORD)
         for name, roles, extra in (("drlee", ("provider",), {"credentials": "DO", "npi": "1234567893"}),
@@ -70,7 +54,7 @@ def chart(run: Run, tmp_path: Path) -> dict[str, Any]:
 
 
 def _saves(tmp_path: Path) -> list[tuple[str, str, str]]:
-    with _opened(tmp_path) as store, store.db.read() as session:
+    with opened_profile(tmp_path) as store, store.db.read() as session:
         rows = session.execute(select(AuditEvent.category, AuditEvent.object_id, AuditEvent.detail)
                                .where(AuditEvent.action == "save-pdf").order_by(AuditEvent.seq))
         return [tuple(r) for r in rows]  # type: ignore[misc]
