@@ -53,6 +53,7 @@ from emr_desktop.clinical.note_templates import latest_panel
 from emr_desktop.db.session import Database
 from emr_desktop.domain.actor import Actor
 from emr_desktop.domain.codes import VITALS_BY_LOINC
+from emr_desktop.domain.drug_names import mentions
 from emr_desktop.domain.enums import (
     AllergyStatus,
     ImmunizationKind,
@@ -416,7 +417,7 @@ def _without_code(line: str, code: str) -> str:
 
 def _unless_in(part: str, drug: str) -> str:
     """Strength or form, unless the drug name already says it ("... 10 MG Oral Tablet")."""
-    return "" if part.strip() and part.strip().lower() in drug.lower() else part
+    return "" if mentions(drug, part) else part
 
 
 def medication_lines(medications: Iterable[MedicationDTO], day: date,

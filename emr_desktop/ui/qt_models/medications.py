@@ -8,6 +8,7 @@ from datetime import date, datetime
 from enum import IntEnum
 from typing import Any
 
+from emr_desktop.domain.drug_names import drug_label
 from emr_desktop.domain.enums import MedicationStatus, PrescriptionStatus
 from emr_desktop.domain.records import MedicationDTO, PrescriptionDTO
 from emr_desktop.ui.qt_models.dto_table import ColumnSpec, DtoTableModel, Emphasis
@@ -29,14 +30,8 @@ def _datetime(value: datetime | None) -> str:
 def drug_text(display: str, strength: str = "", form: str = "", dea_schedule: str = "") -> str:
     """"lisinopril 10 mg tablet": the name plus strength and form unless the name already says
     them (RxNorm names such as "lisinopril 10 MG Oral Tablet" do); controlled drugs get "C-IV"."""
-    parts = [display.strip()]
-    lowered = display.lower()
-    for extra in (strength, form):
-        if extra and extra.lower() not in lowered:
-            parts.append(extra)
-    if dea_schedule:
-        parts.append(f"(C-{dea_schedule})")
-    return " ".join(p for p in parts if p)
+    label = drug_label(display, strength, form)
+    return f"{label} (C-{dea_schedule})" if dea_schedule else label
 
 
 def medication_drug(med: MedicationDTO) -> str:
