@@ -18,6 +18,7 @@ from emr_desktop import __version__, cli_admin, cli_audit, cli_sync
 from emr_desktop.config import PASSWORD_ENV, Settings, default_data_dir
 from emr_desktop.domain.actor import Actor
 from emr_desktop.domain.errors import EmrError
+from emr_desktop.security.files import atomic_write, open_private
 from emr_desktop.security.keystore import KeyStore
 
 if TYPE_CHECKING:
@@ -212,10 +213,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     with _logged_in_store(args) as (store, actor):
         exporter = ExportService(store.db)
         if args.out and args.out != "-":
-            out_path = Path(args.out)
-            fd = os.open(out_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            os.fchmod(fd, 0o600)  # also when the file already existed with a wider mode
-            with open(fd, "w", encoding="utf-8", newline="\n") as fh:
+            with open_private(Path(args.out), encoding="utf-8", newline="\n") as fh:
                 exporter.export_json(actor, fh)
         else:
             exporter.export_json(actor, sys.stdout)
@@ -248,10 +246,7 @@ def cmd_print(args: argparse.Namespace) -> int:
         else:
             pdf = printing.prescriptions_pdf(actor, ids)
         try:
-            fd = os.open(out_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            os.fchmod(fd, 0o600)  # also when the file already existed with a wider mode
-            with open(fd, "wb") as fh:
-                fh.write(pdf)
+            atomic_write(out_path, pdf)
         except OSError as err:
             raise EmrError(f"Cannot write {out_path}: {err.strerror or err}.") from None
         try:

@@ -4,7 +4,6 @@ emergency access. Every run is itself audited (category "audit")."""
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -15,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from emr_desktop.domain.errors import ValidationError
 from emr_desktop.domain.records import AuditEventDTO
+from emr_desktop.security.files import open_private
 
 if TYPE_CHECKING:
     from emr_desktop.db.store import ChartStore
@@ -93,12 +93,9 @@ def _output(path: str | None, *, csv_format: bool) -> Iterator[TextIO]:
     if not path or path == "-":
         yield sys.stdout
         return
-    fd = os.open(Path(path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    if hasattr(os, "fchmod"):
-        os.fchmod(fd, 0o600)  # an existing file keeps its old mode through O_CREAT
     # utf-8-sig: spreadsheet programs then read names with accents correctly.
-    with open(fd, "w", encoding="utf-8-sig" if csv_format else "utf-8",
-              newline="" if csv_format else "\n") as fh:
+    with open_private(Path(path), encoding="utf-8-sig" if csv_format else "utf-8",
+                      newline="" if csv_format else "\n") as fh:
         yield fh
 
 

@@ -32,6 +32,7 @@ from emr_desktop.domain.errors import (
     WrongKey,
 )
 from emr_desktop.models.base import new_id
+from emr_desktop.security.files import atomic_write, fsync_dir
 from emr_desktop.security.keystore import (
     KeyStore,
     key_check_value,
@@ -81,28 +82,7 @@ class StoreMeta:
             "created_at": self.created_at,
             "note": "emr-desktop workstation store. Holds no patient data and no key.",
         }
-        _atomic_write(path, json.dumps(data, indent=2).encode("utf-8"))
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        atomic_write(path, json.dumps(data, indent=2).encode("utf-8"), owner_only=False)
 
 
 def _owner_only(path: Path) -> None:
@@ -298,7 +278,7 @@ class ChartStore:
             partial.unlink(missing_ok=True)
             raise BackupError(f"The backup could not be verified ({exc.detail}); nothing was kept.") from exc
         os.replace(partial, dest)
-        _fsync_dir(dest.parent)
+        fsync_dir(dest.parent)
         if reason != "manual" and dest.parent == self.settings.backup_dir.resolve():
             self._prune_backups()
         return dest
@@ -358,7 +338,7 @@ class ChartStore:
         for suffix in _SIDE_FILES:
             Path(str(settings.db_path) + suffix).unlink(missing_ok=True)
         os.replace(incoming, settings.db_path)
-        _fsync_dir(settings.data_dir)
+        fsync_dir(settings.data_dir)
         cls.open(settings, keystore).close()
         return kept
 

@@ -13,7 +13,6 @@ output is reported through ``on_output(how, printer)`` - the caller audits it th
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -53,6 +52,7 @@ from PySide6.QtWidgets import (
 )
 
 from emr_desktop.domain.errors import EmrError
+from emr_desktop.security.files import atomic_write
 from emr_desktop.ui.chart.base import ChartContext, error_text
 
 #: Document kinds the printing service builds, with a title and a file name free of PHI.
@@ -123,23 +123,10 @@ def submit_to_cups(pdf: bytes, printer: str, copies: int, title: str,
 
 
 def write_private_file(path: Path, data: bytes) -> None:
-    """Write ``data`` to the file the user chose, readable by the owner only where the OS allows,
-    replacing it in one step (no half-written file is left under the chosen name)."""
-    part = path.with_name(path.name + ".part")
+    """Write ``data`` to the file the user chose, owner-only, replacing it in one step."""
     try:
-        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o600)
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        if sys.platform != "win32":
-            os.chmod(part, 0o600)
-        os.replace(part, path)
+        atomic_write(path, data)
     except OSError as exc:
-        part.unlink(missing_ok=True)
         raise PrintFailed(f"The PDF could not be saved to {path.name}: {exc.strerror or exc}.",
                           "Choose another folder, or check there is space left.") from exc
 
@@ -477,8 +464,8 @@ class PrintPreviewDialog(QDialog):
     def _failed(self, exc: BaseException) -> None:
         self._idle()
         self.status_label.setText("")
-        message = error_text(exc) if isinstance(exc, EmrError) else (
-            "The document could not be printed or saved. Try again, or choose another printer or folder.")
+        message = error_text(exc, "The document could not be printed or saved. Try again, or choose "
+                                  "another printer or folder.")
         self._show_error(message)
         self.sig_output_failed.emit(message)
 
