@@ -21,6 +21,7 @@ from emr_desktop.config import Settings
 from emr_desktop.domain.actor import Actor
 from emr_desktop.domain.errors import EmrError
 from emr_desktop.ui.login import LoginDialog, WorkstationMemory
+from emr_desktop.ui.messages import error_text
 from emr_desktop.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
@@ -185,7 +186,6 @@ class StartedApp(QObject):
         if not self.settings.wants_full_verify(self.settings.db_path.stat().st_size):
             # Large chart: pages were spot-checked at open; verify all of them in the background.
             self.tasks.run(self.store.verify_pages, lambda _r: None, self._damaged)
-        _warm_code_lists()
         self.sig_logged_in.emit(actor)
 
     def _damaged(self, exc: BaseException) -> None:
@@ -193,7 +193,7 @@ class StartedApp(QObject):
 
         if self.session is not None:
             self.session.lock()
-        text = exc.full_message() if isinstance(exc, EmrError) else "The chart could not be verified."
+        text = error_text(exc, "The chart could not be verified.")
         QMessageBox.critical(None, APP_TITLE, text)
         self.app.quit()
 
@@ -245,16 +245,6 @@ def run_gui(settings: Settings) -> int:
     finally:
         started.close()
     return 1 if started.error is not None else code
-
-
-def _warm_code_lists() -> None:
-    """Build the ICD-10-CM index (about 2 s, no database, no PHI) in a thread of its own, so the
-    first problem-list search is instant and the database worker is never held up by it."""
-    import threading
-
-    from emr_desktop.terminology import icd10
-
-    threading.Thread(target=icd10.warm, name="icd10-index", daemon=True).start()
 
 
 def _start_sync(store: object) -> object | None:

@@ -22,18 +22,11 @@ from PySide6.QtWidgets import (
 
 from emr_desktop.domain.actor import Actor
 from emr_desktop.domain.enums import RecordStatus
-from emr_desktop.domain.errors import EmrError
 from emr_desktop.domain.records import ChartDTO
 from emr_desktop.services.registry import Services
+from emr_desktop.ui.messages import error_text
 from emr_desktop.ui.tasks import TaskRunner
 from emr_desktop.ui.widgets.forms import FormDialog
-
-
-def error_text(exc: BaseException) -> str:
-    """What to tell the user about a failed action (never a traceback, never PHI)."""
-    if isinstance(exc, EmrError):
-        return exc.full_message()
-    return "Something went wrong; nothing was saved. Try again, or ask your administrator."
 
 
 class ChartContext(QObject):

@@ -19,9 +19,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from emr_desktop.domain.errors import EmrError
 from emr_desktop.services.conflicts import Resolution
 from emr_desktop.ui.conflicts.merge_dialog import MergeDialog, merge_fields
+from emr_desktop.ui.messages import error_text
 from emr_desktop.ui.qt_models.conflicts import ConflictTableModel
 from emr_desktop.ui.tasks import TaskRunner
 
@@ -118,7 +118,7 @@ class ConflictReviewDialog(QDialog):
                         done, self._failed)
 
     def _failed(self, exc: BaseException) -> None:
-        self.message.setText(exc.full_message() if isinstance(exc, EmrError) else "Something went wrong.")
+        self.message.setText(error_text(exc))
         self._update_buttons()
 
     def clear_phi(self) -> None:

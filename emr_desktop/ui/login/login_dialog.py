@@ -22,8 +22,9 @@ from PySide6.QtWidgets import (
 )
 
 from emr_desktop.domain.actor import Actor
-from emr_desktop.domain.errors import EmrError, SecondFactorRequired
+from emr_desktop.domain.errors import SecondFactorRequired
 from emr_desktop.ui.login.memory import WorkstationMemory
+from emr_desktop.ui.messages import error_text
 from emr_desktop.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:  # the services pull in the whole ORM; the window must appear before that
@@ -196,7 +197,7 @@ class LoginDialog(QDialog):
             return
         self.password.clear()
         self.password.setFocus()
-        self._show_message(exc.full_message() if isinstance(exc, EmrError) else "Log-in failed.", "error")
+        self._show_message(error_text(exc, "Log-in failed."), "error")
 
 
 def make_button(text: str, object_name: str) -> QPushButton:

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 
 from emr_desktop.domain.actor import Actor
 from emr_desktop.domain.enums import AdministrativeSex
-from emr_desktop.domain.errors import EmrError, ValidationError
+from emr_desktop.domain.errors import ValidationError
 from emr_desktop.domain.records import PatientDTO
 from emr_desktop.services.registry import Services
 from emr_desktop.ui.chart.base import error_text
@@ -382,7 +382,7 @@ class RegistrationDialog(QDialog):
             self._show_error(exc.field, exc.message)
             self._widget(exc.field).setFocus(Qt.FocusReason.OtherFocusReason)
         else:
-            self.message.setText(exc.full_message() if isinstance(exc, EmrError) else error_text(exc))
+            self.message.setText(error_text(exc))
 
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy

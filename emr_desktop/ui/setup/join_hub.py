@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from emr_desktop.domain.errors import EmrError
+from emr_desktop.ui.messages import error_text
 from emr_desktop.ui.setup.new_practice import buddy_label, default_workstation_name, show_problem
 from emr_desktop.ui.setup.work import Created, Joined, join_practice
 
@@ -156,6 +156,6 @@ class JoinPage(QWizardPage):
     def _failed(self, exc: BaseException) -> None:
         self._set_busy(False)
         self.progress.hide()
-        text = exc.full_message() if isinstance(exc, EmrError) else (
-            f"Joining the hub failed ({type(exc).__name__}). Nothing was kept on this computer.")
+        text = error_text(exc, f"Joining the hub failed ({type(exc).__name__}). "
+                               "Nothing was kept on this computer.")
         show_problem(self.message, text)

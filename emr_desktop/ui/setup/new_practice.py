@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from emr_desktop.domain.errors import EmrError
 from emr_desktop.security.passwords import MIN_LENGTH
+from emr_desktop.ui.messages import error_text
 from emr_desktop.ui.setup.work import ADMIN_USERNAME, Created, NewPractice, create_practice
 
 if TYPE_CHECKING:
@@ -143,8 +143,7 @@ class NewPracticePage(QWizardPage):
 
     def _failed(self, exc: BaseException) -> None:
         self._set_busy(False)
-        text = exc.full_message() if isinstance(exc, EmrError) else (
-            f"The chart could not be created ({type(exc).__name__}). Nothing was kept.")
+        text = error_text(exc, f"The chart could not be created ({type(exc).__name__}). Nothing was kept.")
         show_problem(self.message, text)
 
 
