@@ -7,9 +7,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from pathlib import Path
-
-from emr_desktop.config import RESOURCES_DIR
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,11 +21,6 @@ class Code:
     billable: bool = True
     #: A short remark the picker shows next to the description ("Inactive", "Not billable").
     detail: str = ""
-
-
-def resources_dir() -> Path:
-    """The ``resources`` folder (see ``config.RESOURCES_DIR``)."""
-    return RESOURCES_DIR
 
 
 _WORD_SPLIT = re.compile(r"[^0-9a-z]+")

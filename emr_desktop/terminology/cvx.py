@@ -13,8 +13,9 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from emr_desktop.config import RESOURCES_DIR
 from emr_desktop.domain.codes import CVX
-from emr_desktop.terminology import Code, fold, resources_dir, words
+from emr_desktop.terminology import Code, fold, words
 
 __all__ = ["Vaccine", "by_code", "search", "table_path", "load_table"]
 
@@ -49,7 +50,7 @@ def _key(code: str) -> str:
 
 
 def table_path() -> Path:
-    return resources_dir() / "terminology" / "cvx.txt"
+    return RESOURCES_DIR / "terminology" / "cvx.txt"
 
 
 def parse_table(text: str) -> list[Vaccine]:

@@ -82,6 +82,20 @@ def warm() -> None:
     _get()
 
 
+_warming: threading.Thread | None = None
+
+
+def warm_in_background() -> None:
+    """Start building the index in a thread of its own (once), so neither the GUI nor the
+    database worker waits for it when the picker is first used."""
+    global _warming
+    with _lock:
+        if _index is not None or _warming is not None:
+            return
+        _warming = threading.Thread(target=warm, name="icd10-index", daemon=True)
+    _warming.start()
+
+
 def is_ready() -> bool:
     """Whether the index is built (the first search will not have to wait)."""
     return _index is not None

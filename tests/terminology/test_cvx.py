@@ -8,13 +8,14 @@ from pathlib import Path
 import pytest
 
 import emr_desktop
+from emr_desktop.config import RESOURCES_DIR
 from emr_desktop.demo.vaccines import VACCINES
 from emr_desktop.domain.codes import CVX
-from emr_desktop.terminology import cvx, resources_dir
+from emr_desktop.terminology import cvx
 
 
 def test_the_table_ships_in_resources() -> None:
-    assert resources_dir() == Path(emr_desktop.__file__).resolve().parent.parent / "resources"
+    assert RESOURCES_DIR == Path(emr_desktop.__file__).resolve().parent.parent / "resources"
     path = cvx.table_path()
     assert path.is_file() and path.parent.name == "terminology"
     assert (path.parent / "README.md").read_text(encoding="utf-8").count("public domain") >= 1

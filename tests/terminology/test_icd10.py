@@ -86,3 +86,12 @@ def test_concurrent_searches_share_one_index() -> None:
     for t in threads:
         t.join()
     assert len(results) == 4 and all(r == results[0] for r in results) and results[0]
+
+
+def test_warming_in_background_starts_one_builder_and_ends_ready() -> None:
+    icd10.warm_in_background()
+    icd10.warm_in_background()   # a second call starts nothing new
+    if icd10._warming is not None:
+        icd10._warming.join(60)
+    assert icd10.is_ready()
+    assert icd10.search("I10")[0].code == "I10"

@@ -3,11 +3,13 @@ ICD-10-CM picker, resolve one, or mark one entered in error."""
 
 from __future__ import annotations
 
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from emr_desktop.domain.enums import ProblemStatus
 from emr_desktop.domain.records import ChartDTO, ProblemDTO
 from emr_desktop.security.permissions import Category, Verb, allows
+from emr_desktop.terminology import icd10
 from emr_desktop.ui.chart.base import ChartContext, ChartTab, make_table, select_record, selected_record
 from emr_desktop.ui.chart.problem_dialog import ProblemDialog, ResolveDialog
 from emr_desktop.ui.qt_models.problems import Column, ProblemTableModel
@@ -49,6 +51,10 @@ class ProblemsTab(ChartTab):
         self._update_buttons()
 
     # --- showing ------------------------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        icd10.warm_in_background()  # the ICD-10 picker's list, built while the user reads the tab
 
     def show_chart(self, chart: ChartDTO) -> None:
         self._fill()
