@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from emr_desktop.domain.actor import Actor
 from emr_desktop.domain.records import ChartDTO
 from emr_desktop.services.registry import Services
+from emr_desktop.services.sync_status import SyncStatusDTO
 from emr_desktop.ui.chart.base import ChartContext
 from emr_desktop.ui.chart.chart_view import ChartView
 from emr_desktop.ui.conflicts.review import ConflictReviewDialog
@@ -216,15 +217,15 @@ class MainWindow(QMainWindow):
         self._tasks.run(self._services.db.checkpoint, lambda _pages: None, lambda _exc: None)
         return True
 
-    def _sync_status_changed(self, status: object) -> None:
-        last = getattr(status, "last_sync", None)
-        if not getattr(status, "enrolled", False):
+    def _sync_status_changed(self, status: SyncStatusDTO) -> None:
+        last = status.last_sync
+        if not status.enrolled:
             text = "Not connected to a practice hub"
         elif last is None:
             text = "Not synced yet"
         else:
             text = f"Last synced {last.astimezone():%H:%M}"
-        if getattr(status, "online", None) is False:
+        if status.online is False:
             text += " (offline)"
         self.chart_view.banner.set_sync_text(text)
 

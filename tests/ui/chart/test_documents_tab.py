@@ -220,7 +220,6 @@ def test_model(qtmodeltester: Any, services: Services, provider: Any) -> None:
 
 def test_pdf_shown_with_qtpdf_from_memory(qtbot: Any, services: Services, provider: Any,
                                           no_temp_files: None) -> None:
-    pytest.importorskip("PySide6.QtPdfWidgets", reason="this Qt build has no QtPdf")
     from io import BytesIO
 
     from reportlab.pdfgen.canvas import Canvas
